@@ -1,0 +1,37 @@
+"""qkvlib: the Q/K/V projection of Transformer self-attention, small and typed.
+
+The package behind the site "QKV, Explained". Shapes use B (batch), T (query tokens),
+S (key tokens), C (d_model), h (heads), h_kv (key/value heads), d (head_dim).
+Masks are bool with ``True`` = attention ALLOWED (torch SDPA's convention).
+"""
+
+from qkvlib.attention import scaled_dot_product_attention
+from qkvlib.cache import KVCache
+from qkvlib.convert import from_gpt2_attention, from_torch_mha, to_gpt2_attention, to_torch_mha
+from qkvlib.heads import merge_heads, repeat_kv, split_heads
+from qkvlib.masks import causal_mask, padding_mask
+from qkvlib.mha import MultiHeadAttention
+from qkvlib.softmax import softmax
+
+# --- counting (qkvlib/counting.py): ModelSpec, ParamCount, from_hf_config, count_params,
+# --- kv_cache_bytes, presets. Imported here and added to __all__ by the counting module's author.
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KVCache",
+    "MultiHeadAttention",
+    "__version__",
+    "causal_mask",
+    "from_gpt2_attention",
+    "from_torch_mha",
+    "merge_heads",
+    "padding_mask",
+    "repeat_kv",
+    "scaled_dot_product_attention",
+    "softmax",
+    "split_heads",
+    "to_gpt2_attention",
+    "to_torch_mha",
+    # --- counting names go here ---
+]

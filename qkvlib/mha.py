@@ -1,0 +1,222 @@
+"""Multi-head self-attention (MHA, GQA, MQA) with Hugging Face's q/k/v/o projection names."""
+
+from __future__ import annotations
+
+from typing import Literal, overload
+
+import torch
+from torch import nn
+
+from qkvlib._validate import check_bool, check_divisible, check_floating, check_int, check_ndim
+from qkvlib.attention import scaled_dot_product_attention
+from qkvlib.cache import KVCache
+from qkvlib.heads import merge_heads, repeat_kv, split_heads
+from qkvlib.masks import causal_mask
+
+__all__ = ["MultiHeadAttention"]
+
+
+class MultiHeadAttention(nn.Module):
+    """Self-attention with separate Q, K, V projections, split into heads.
+
+    The module owns the four projection weights (``nn.Linear``, which stores ``(out, in)``,
+    so ``q_proj(x) == x @ q_proj.weight.T + q_proj.bias``) and calls the functions
+    ``split_heads``, ``repeat_kv``, ``scaled_dot_product_attention`` and ``merge_heads``.
+
+    - ``q_proj``: C -> h*d
+    - ``k_proj``, ``v_proj``: C -> h_kv*d
+    - ``o_proj``: h*d -> C
+
+    ``num_kv_heads == num_heads`` is plain multi-head attention, ``1 < num_kv_heads <
+    num_heads`` is grouped-query attention (GQA; each kv head serves ``num_heads //
+    num_kv_heads`` consecutive query heads), ``num_kv_heads == 1`` is multi-query attention
+    (MQA). ``head_dim`` defaults to ``d_model // num_heads`` and may be set so that
+    ``h*d != C``.
+
+    Args:
+        d_model: Model width ``C``.
+        num_heads: Query heads ``h``.
+        num_kv_heads: Key/value heads ``h_kv``; defaults to ``num_heads``; must divide it.
+        head_dim: Head size ``d``; defaults to ``d_model // num_heads`` (then ``num_heads``
+            must divide ``d_model``).
+        bias: Whether all four projections have a bias.
+
+    Raises:
+        TypeError: a size is not an int (e.g. ``num_heads=8.0``) or ``bias`` is not a bool.
+        ValueError: a size is not positive; ``d_model`` not divisible by ``num_heads`` (with
+            ``head_dim=None``); ``num_heads`` not divisible by ``num_kv_heads``.
+
+    Shape:
+        x (B, T, C) -> out (B, T, C); weights (B, h, T, S), S = cached + new tokens
+
+    Examples:
+        >>> import torch
+        >>> from qkvlib import MultiHeadAttention
+        >>> _ = torch.manual_seed(0)
+        >>> m = MultiHeadAttention(d_model=32, num_heads=8, num_kv_heads=2)   # GQA
+        >>> tuple(m.q_proj.weight.shape), tuple(m.k_proj.weight.shape)       # (out, in)
+        ((32, 32), (8, 32))
+        >>> x = torch.randn(2, 5, 32)
+        >>> out, w = m(x, is_causal=True, return_weights=True)
+        >>> tuple(out.shape), tuple(w.shape)
+        ((2, 5, 32), (2, 8, 5, 5))
+        >>> bool(torch.allclose(w.sum(-1), torch.ones(2, 8, 5)))
+        True
+    """
+
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        num_kv_heads: int | None = None,
+        head_dim: int | None = None,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        check_int("d_model", d_model)
+        check_int("num_heads", num_heads)
+        if num_kv_heads is None:
+            num_kv_heads = num_heads
+        check_int("num_kv_heads", num_kv_heads)
+        if head_dim is None:
+            check_divisible("d_model", d_model, "num_heads", num_heads)
+            head_dim = d_model // num_heads
+        check_int("head_dim", head_dim)
+        check_divisible("num_heads", num_heads, "num_kv_heads", num_kv_heads)
+        check_bool("bias", bias)
+
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.num_kv_heads = num_kv_heads
+        self.head_dim = head_dim
+        self.bias = bias
+        self.q_proj = nn.Linear(d_model, num_heads * head_dim, bias=bias)  # C -> h*d
+        self.k_proj = nn.Linear(d_model, num_kv_heads * head_dim, bias=bias)  # C -> h_kv*d
+        self.v_proj = nn.Linear(d_model, num_kv_heads * head_dim, bias=bias)  # C -> h_kv*d
+        self.o_proj = nn.Linear(num_heads * head_dim, d_model, bias=bias)  # h*d -> C
+
+    @property
+    def n_rep(self) -> int:
+        """Query heads per kv head, ``num_heads // num_kv_heads`` (1 for plain MHA).
+
+        Examples:
+            >>> from qkvlib import MultiHeadAttention
+            >>> MultiHeadAttention(64, num_heads=8, num_kv_heads=1).n_rep     # MQA
+            8
+        """
+        return self.num_heads // self.num_kv_heads
+
+    def extra_repr(self) -> str:
+        return (
+            f"d_model={self.d_model}, num_heads={self.num_heads}, "
+            f"num_kv_heads={self.num_kv_heads}, head_dim={self.head_dim}, bias={self.bias}"
+        )
+
+    @overload
+    def forward(
+        self,
+        x: torch.Tensor,
+        *,
+        mask: torch.Tensor | None = ...,
+        is_causal: bool = ...,
+        kv_cache: KVCache | None = ...,
+        return_weights: Literal[False] = ...,
+    ) -> torch.Tensor: ...
+
+    @overload
+    def forward(
+        self,
+        x: torch.Tensor,
+        *,
+        mask: torch.Tensor | None = ...,
+        is_causal: bool = ...,
+        kv_cache: KVCache | None = ...,
+        return_weights: Literal[True],
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        *,
+        mask: torch.Tensor | None = None,
+        is_causal: bool = False,
+        kv_cache: KVCache | None = None,
+        return_weights: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Attend over the input (and, with a cache, over all cached positions).
+
+        Args:
+            x: Input tokens.
+            mask: Optional bool (``True`` = allowed) or float (added) mask, broadcastable to
+                ``(B, h, T, S)``: e.g. ``causal_mask(T, S)`` or
+                ``padding_mask(lengths, S)[:, None, None, :]``.
+            is_causal: Use ``causal_mask(T, S)``, aligned bottom-right: the ``T`` new tokens
+                are the last ``T`` of the ``S`` positions. So a prefill followed by one-token
+                decode steps through the same ``kv_cache`` equals one full causal forward.
+            kv_cache: If given, the new keys/values are appended to it first and attention
+                runs over all ``S = cached + T`` positions.
+            return_weights: Also return the attention weights.
+
+        Returns:
+            ``out``, or ``(out, weights)`` when ``return_weights=True``.
+
+        Raises:
+            TypeError: ``x`` is not a floating-point tensor, or has another dtype than the
+                weights; ``kv_cache`` is not a ``KVCache``.
+            ValueError: ``x`` is not 3-D or ``x.shape[-1] != d_model``; both ``mask`` and
+                ``is_causal``; a mask that does not broadcast to ``(B, h, T, S)``.
+
+        Shape:
+            x (B, T, C) -> out (B, T, C), weights (B, h, T, S)
+
+        Examples:
+            >>> import torch
+            >>> from qkvlib import KVCache, MultiHeadAttention
+            >>> _ = torch.manual_seed(0)
+            >>> m = MultiHeadAttention(d_model=16, num_heads=4)
+            >>> x = torch.randn(1, 6, 16)
+            >>> full = m(x, is_causal=True)
+            >>> cache = KVCache()
+            >>> steps = [m(x[:, :4], is_causal=True, kv_cache=cache)]            # prefill 4
+            >>> steps += [m(x[:, t:t + 1], is_causal=True, kv_cache=cache) for t in (4, 5)]
+            >>> torch.allclose(torch.cat(steps, dim=1), full, atol=1e-6), cache.seq_len
+            (True, 6)
+        """
+        check_floating("x", x)
+        check_ndim("x", x, 3, "(B, T, C)")
+        B, T, C = x.shape  # batch, tokens, d_model
+        if C != self.d_model:
+            raise ValueError(
+                f"input width x.shape[-1]={C} does not match d_model={self.d_model} "
+                f"(x has shape {tuple(x.shape)})"
+            )
+        if x.dtype != self.q_proj.weight.dtype:
+            raise TypeError(
+                f"x has dtype {x.dtype} but the weights are {self.q_proj.weight.dtype}; "
+                f"convert one of them (e.g. module.to(x.dtype))"
+            )
+        check_bool("is_causal", is_causal)
+        check_bool("return_weights", return_weights)
+        if kv_cache is not None and not isinstance(kv_cache, KVCache):
+            raise TypeError(f"kv_cache must be a KVCache or None, got {type(kv_cache).__name__}")
+        if is_causal and mask is not None:
+            raise ValueError(
+                "pass either mask or is_causal=True, not both "
+                "(combine them yourself, e.g. mask & causal_mask(T, S))"
+            )
+
+        q = split_heads(self.q_proj(x), self.num_heads)  # (B, T, C) -> (B, T, h*d) -> (B, h, T, d)
+        k = split_heads(self.k_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)
+        v = split_heads(self.v_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)
+        if kv_cache is not None:
+            k, v = kv_cache.update(k, v)  # (B, h_kv, T, d) -> (B, h_kv, S, d), S = cached + T
+        S = k.shape[-2]
+        k = repeat_kv(k, self.n_rep)  # (B, h_kv, S, d) -> (B, h, S, d)
+        v = repeat_kv(v, self.n_rep)  # (B, h_kv, S, d) -> (B, h, S, d)
+        if is_causal:
+            mask = causal_mask(T, S, device=x.device)  # (T, S), bottom-right aligned
+        out, weights = scaled_dot_product_attention(q, k, v, mask=mask)  # (B, h, T, d), (B, h, T, S)
+        out = self.o_proj(merge_heads(out))  # (B, h, T, d) -> (B, T, h*d) -> (B, T, C)
+        if return_weights:
+            return out, weights
+        return out

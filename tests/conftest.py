@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # lets test modules import docblocks, sitecheck
+
+_doc_blocks: Counter[tuple[str, str]] = Counter()
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_state() -> Iterator[None]:
+    """Blocks and tests may change torch's global settings; undo that after each one."""
+    import torch
+
+    dtype = torch.get_default_dtype()
+    grad = torch.is_grad_enabled()
+    yield
+    torch.set_default_dtype(dtype)
+    torch.set_grad_enabled(grad)
+    torch.set_printoptions(profile="default")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "test_doc_block[" not in report.nodeid:
+        return
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        lang = "zh" if ".zh.md:" in report.nodeid else "en" if ".en.md:" in report.nodeid else "?"
+        _doc_blocks[(lang, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _doc_blocks:
+        return
+    terminalreporter.section("doc blocks")
+    for lang in ("zh", "en", "?"):
+        counts = {o: n for (lg, o), n in _doc_blocks.items() if lg == lang}
+        if counts:
+            detail = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+            terminalreporter.write_line(f"{lang}: {detail}")

@@ -1,0 +1,71 @@
+"""Keep mkdocs-jupyter's notebook pages alive under mkdocs-static-i18n.
+
+The i18n plugin's ``on_files`` (priority -100) rebuilds every file as a plain mkdocs ``File``.
+A notebook is not a Markdown page, so the rebuilt file is treated as an asset: its raw JSON is
+copied to the page URL, its nav entry disappears, and ``--strict`` still passes (upstream:
+ultrabug/mkdocs-static-i18n issue 198). This hook runs after the i18n plugin, wraps each
+notebook again in mkdocs-jupyter's ``NotebookFile`` so it is rendered as a page, places it under
+the language's folder (``/en/...`` for English) and records its translation in ``alternates`` so
+the language switcher leads to the other language's notebook.
+
+The built-site tests prove that notebook pages hold rendered cells, images and the right
+switcher links (tests/test_site.py).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
+from mkdocs_jupyter.plugin import NotebookFile
+
+
+@dataclass(frozen=True)
+class _Alternate:
+    """What the i18n plugin reads from an alternate: its URL."""
+
+    url: str
+
+
+def _language_setup(config: Any) -> tuple[str, list[str], str]:
+    i18n = config.plugins["i18n"]
+    languages = [lang.locale for lang in i18n.config.languages]
+    default = next(lang.locale for lang in i18n.config.languages if lang.default)
+    return i18n.current_language, languages, default
+
+
+def _page_url(stem: str, locale: str, default: str) -> tuple[str, str]:
+    """(dest_path, url) of a notebook page ``stem`` (src path without locale and extension)."""
+    prefix = "" if locale == default else f"{locale}/"
+    return f"{prefix}{stem}/index.html", f"{prefix}{stem}/"
+
+
+@event_priority(-110)  # after mkdocs-static-i18n's on_files (-100)
+def on_files(files: Files, config: Any) -> Files:
+    current, languages, default = _language_setup(config)
+    # ``files`` is the i18n plugin's own Files subclass (it resolves "page.md" links to the
+    # language's "page.<lang>.md"), so it is changed in place rather than rebuilt.
+    notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and not isinstance(f, NotebookFile)]
+    for file in notebooks:
+        base, _ext = posixpath.splitext(file.src_uri)
+        stem, locale = posixpath.splitext(base)
+        locale = locale.lstrip(".")
+        if locale not in languages:
+            raise ValueError(
+                f"notebook {file.src_uri!r} has no language suffix; name it "
+                f"<name>.<{'|'.join(languages)}>.ipynb"
+            )
+        if locale != current:  # the i18n plugin already left out other languages' files
+            continue
+        page = NotebookFile(file, **config)
+        dest_path, url = _page_url(stem, current, default)
+        page.dest_path = dest_path
+        page.abs_dest_path = posixpath.normpath(posixpath.join(config["site_dir"], dest_path))
+        page.url = url
+        page.alternates = {lang: _Alternate(_page_url(stem, lang, default)[1]) for lang in languages}
+        files.remove(file)
+        files.append(page)
+    return files

@@ -106,7 +106,9 @@ def check_floating(name: str, x: object) -> torch.Tensor:
     return t
 
 
-def check_ndim(name: str, x: torch.Tensor, ndim: int, layout: str, *, at_least: bool = False) -> None:
+def check_ndim(
+    name: str, x: torch.Tensor, ndim: int, layout: str, *, at_least: bool = False
+) -> None:
     """Raise ``ValueError`` unless ``x`` has ``ndim`` axes (or at least ``ndim`` axes).
 
     ``layout`` describes the expected shape, e.g. ``"(B, T, C)"``, and is quoted in the message.

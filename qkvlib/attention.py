@@ -13,6 +13,18 @@ from qkvlib.softmax import softmax
 __all__ = ["scaled_dot_product_attention"]
 
 
+def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The broadcast of ``shapes`` (numpy rules), or ``None`` if they do not broadcast."""
+    ndim = max(len(s) for s in shapes)
+    out: list[int] = []
+    for axis in range(-ndim, 0):
+        sizes = {s[axis] for s in shapes if len(s) >= -axis} - {1}
+        if len(sizes) > 1:
+            return None
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
 def _check_mask(mask: object, batch: tuple[int, ...], T: int, S: int) -> torch.Tensor:
     """Validate a mask against scores of shape ``batch + (T, S)`` and return it."""
     if not isinstance(mask, torch.Tensor):
@@ -23,11 +35,7 @@ def _check_mask(mask: object, batch: tuple[int, ...], T: int, S: int) -> torch.T
             f"got dtype {mask.dtype}"
         )
     target = (*batch, T, S)
-    try:
-        fits = torch.broadcast_shapes(mask.shape, target) == torch.Size(target)
-    except RuntimeError:
-        fits = False
-    if not fits:
+    if _broadcast(tuple(mask.shape), target) != target:
         raise ValueError(
             f"mask of shape {tuple(mask.shape)} does not broadcast to the scores "
             f"(..., T, S) = {target} with (T, S) = ({T}, {S})"
@@ -120,13 +128,12 @@ def scaled_dot_product_attention(
             f"k and v lengths differ: k.shape[-2]={S}, v.shape[-2]={v.shape[-2]} "
             f"(k {tuple(k.shape)}, v {tuple(v.shape)})"
         )
-    try:
-        batch = tuple(torch.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]))
-    except RuntimeError:
+    batch = _broadcast(tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2]))
+    if batch is None:
         raise ValueError(
             f"leading axes of q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)} do not "
             f"broadcast (for GQA, expand k and v with repeat_kv first)"
-        ) from None
+        )
     if scale is None:
         scale = 1.0 / math.sqrt(d)
     elif isinstance(scale, bool) or not isinstance(scale, int | float):

@@ -94,7 +94,8 @@ class KVCache:
             return self.k, self.v
         check_same_dtype(cached_k=self.k, k=k)
         for name, new, old in (("k", k, self.k), ("v", v, self.v)):
-            if (new.shape[0], new.shape[1], new.shape[3]) != (old.shape[0], old.shape[1], old.shape[3]):
+            B, h_kv, _, d = new.shape
+            if (B, h_kv, d) != (old.shape[0], old.shape[1], old.shape[3]):
                 raise ValueError(
                     f"{name} of shape {tuple(new.shape)} does not fit the cached {name} of shape "
                     f"{tuple(old.shape)}: (B, h_kv, d) must match"

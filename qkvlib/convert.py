@@ -240,12 +240,12 @@ def from_gpt2_attention(
     assert m.q_proj.bias is not None and m.k_proj.bias is not None
     assert m.v_proj.bias is not None and m.o_proj.bias is not None
     with torch.no_grad():
-        w_q, w_k, w_v = c_attn_weight.split(C, dim=1)  # (C, 3C) -> 3 x (C, C), (in, out)
+        w_q, w_k, w_v = c_attn_weight.chunk(3, dim=1)  # (C, 3C) -> 3 x (C, C), (in, out)
         m.q_proj.weight.copy_(w_q.T)  # (in, out) -> (out, in)
         m.k_proj.weight.copy_(w_k.T)
         m.v_proj.weight.copy_(w_v.T)
         m.o_proj.weight.copy_(c_proj_weight.T)
-        b_q, b_k, b_v = c_attn_bias.split(C)  # (3C,) -> 3 x (C,)
+        b_q, b_k, b_v = c_attn_bias.chunk(3)  # (3C,) -> 3 x (C,)
         m.q_proj.bias.copy_(b_q)
         m.k_proj.bias.copy_(b_k)
         m.v_proj.bias.copy_(b_v)
@@ -279,8 +279,12 @@ def to_gpt2_attention(m: MultiHeadAttention) -> dict[str, torch.Tensor]:
         >>> from qkvlib import MultiHeadAttention, from_gpt2_attention, to_gpt2_attention
         >>> m = MultiHeadAttention(16, 4)
         >>> sd = to_gpt2_attention(m)
-        >>> {k: tuple(t.shape) for k, t in sd.items()}
-        {'c_attn.weight': (16, 48), 'c_attn.bias': (48,), 'c_proj.weight': (16, 16), 'c_proj.bias': (16,)}
+        >>> for name, t in sd.items():
+        ...     print(name, tuple(t.shape))
+        c_attn.weight (16, 48)
+        c_attn.bias (48,)
+        c_proj.weight (16, 16)
+        c_proj.bias (16,)
         >>> m2 = from_gpt2_attention(*sd.values(), num_heads=4)
         >>> torch.equal(m2.k_proj.weight, m.k_proj.weight)
         True

@@ -152,13 +152,19 @@ class ModelSpec:
         _check_choice("family", self.family, get_args(Family))
         _check_choice("mlp", self.mlp, get_args(MlpKind))
         _check_choice("norm", self.norm, get_args(NormKind))
-        for name in ("d_model", "num_layers", "num_heads", "num_kv_heads", "head_dim",
-                     "intermediate_size", "vocab_size"):
+        for name in (
+            "d_model",
+            "num_layers",
+            "num_heads",
+            "num_kv_heads",
+            "head_dim",
+            "intermediate_size",
+            "vocab_size",
+        ):
             _check_int(name, getattr(self, name), minimum=1)
         for name in ("max_position_embeddings", "type_vocab_size", "num_decoder_layers"):
             _check_int(name, getattr(self, name), minimum=0)
-        for name in ("qkv_bias", "o_bias", "mlp_bias", "tie_word_embeddings", "lm_head",
-                     "pooler"):
+        for name in ("qkv_bias", "o_bias", "mlp_bias", "tie_word_embeddings", "lm_head", "pooler"):
             _check_bool(name, getattr(self, name))
         if self.num_heads % self.num_kv_heads != 0:
             raise ValueError(
@@ -191,8 +197,9 @@ def _optional_bool(config: Mapping[str, Any], key: str, family: str, default: bo
     return _check_bool(f"{family} config {key}", value)
 
 
-def _head_dim(config: Mapping[str, Any], family: str, width_key: str, heads_key: str,
-              *, allow_explicit: bool) -> int:
+def _head_dim(
+    config: Mapping[str, Any], family: str, width_key: str, heads_key: str, *, allow_explicit: bool
+) -> int:
     d_model = _required_int(config, width_key, family)
     num_heads = _required_int(config, heads_key, family)
     if allow_explicit and config.get("head_dim") is not None:
@@ -246,9 +253,7 @@ def _from_gpt2(config: Mapping[str, Any]) -> ModelSpec:
 def _from_bert(config: Mapping[str, Any]) -> ModelSpec:
     family: Final = "bert"
     _refuse_cross_attention(config, family)
-    head_dim = _head_dim(
-        config, family, "hidden_size", "num_attention_heads", allow_explicit=False
-    )
+    head_dim = _head_dim(config, family, "hidden_size", "num_attention_heads", allow_explicit=False)
     num_heads = _required_int(config, "num_attention_heads", family)
     return ModelSpec(
         family=family,
@@ -281,11 +286,11 @@ _DEFAULT_KV_HEADS: Final[Mapping[str, int | None]] = MappingProxyType(
 )
 
 
-def _from_rope_decoder(config: Mapping[str, Any], family: Literal["llama", "mistral", "qwen2"],
-                       ) -> ModelSpec:
-    head_dim = _head_dim(
-        config, family, "hidden_size", "num_attention_heads", allow_explicit=True
-    )
+def _from_rope_decoder(
+    config: Mapping[str, Any],
+    family: Literal["llama", "mistral", "qwen2"],
+) -> ModelSpec:
+    head_dim = _head_dim(config, family, "hidden_size", "num_attention_heads", allow_explicit=True)
     num_heads = _required_int(config, "num_attention_heads", family)
     if "num_key_value_heads" in config:
         num_kv_heads = _optional_int(config, "num_key_value_heads", family, num_heads)
@@ -381,10 +386,12 @@ def from_hf_config(config: Mapping[str, Any]) -> ModelSpec:
         >>> from_hf_config({"model_type": "t5"})
         Traceback (most recent call last):
         ...
-        ValueError: unsupported model_type='t5'; supported: 'gpt2', 'bert', 'llama', 'mistral', 'qwen2'
+        ValueError: unsupported model_type='t5'; supported: 'gpt2', 'bert', 'llama', ...
     """
     if not isinstance(config, Mapping):
-        raise TypeError(f"config must be a mapping (a config.json dict), got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a mapping (a config.json dict), got {type(config).__name__}"
+        )
     supported = ", ".join(repr(t) for t in _SUPPORTED_MODEL_TYPES)
     model_type = config.get("model_type")
     if model_type is None:
@@ -521,8 +528,9 @@ def count_params(spec: ModelSpec) -> ParamCount:
     )
 
 
-def kv_cache_bytes(spec: ModelSpec, num_tokens: int, bytes_per_element: int = 2,
-                   batch_size: int = 1) -> int:
+def kv_cache_bytes(
+    spec: ModelSpec, num_tokens: int, bytes_per_element: int = 2, batch_size: int = 1
+) -> int:
     """Bytes a K/V cache of ``num_tokens`` tokens takes.
 
     ``2 * layers * num_kv_heads * head_dim * num_tokens * batch_size * bytes_per_element``:
@@ -553,9 +561,8 @@ def kv_cache_bytes(spec: ModelSpec, num_tokens: int, bytes_per_element: int = 2,
     _check_int("bytes_per_element", bytes_per_element, minimum=1)
     _check_int("batch_size", batch_size, minimum=1)
     layers = spec.num_decoder_layers or spec.num_layers
-    return 2 * layers * spec.num_kv_heads * spec.head_dim * num_tokens * batch_size * (
-        bytes_per_element
-    )
+    per_token = 2 * layers * spec.num_kv_heads * spec.head_dim  # a key and a value per kv head
+    return per_token * num_tokens * batch_size * bytes_per_element
 
 
 # --------------------------------------------------------------------------- presets
@@ -563,40 +570,94 @@ def kv_cache_bytes(spec: ModelSpec, num_tokens: int, bytes_per_element: int = 2,
 # read (dropout, eps, rope_theta, token ids) are left out; they do not change any count.
 
 # GPT-2 small: openai-community/gpt2
-_GPT2: Final = {"model_type": "gpt2", "n_embd": 768, "n_layer": 12, "n_head": 12,
-                "n_inner": None, "vocab_size": 50257, "n_positions": 1024}
+_GPT2: Final = {
+    "model_type": "gpt2",
+    "n_embd": 768,
+    "n_layer": 12,
+    "n_head": 12,
+    "n_inner": None,
+    "vocab_size": 50257,
+    "n_positions": 1024,
+}
 # GPT-2 medium: openai-community/gpt2-medium
-_GPT2_MEDIUM: Final = {"model_type": "gpt2", "n_embd": 1024, "n_layer": 24, "n_head": 16,
-                       "n_inner": None, "vocab_size": 50257, "n_positions": 1024}
+_GPT2_MEDIUM: Final = {
+    "model_type": "gpt2",
+    "n_embd": 1024,
+    "n_layer": 24,
+    "n_head": 16,
+    "n_inner": None,
+    "vocab_size": 50257,
+    "n_positions": 1024,
+}
 # GPT-2 large: openai-community/gpt2-large
-_GPT2_LARGE: Final = {"model_type": "gpt2", "n_embd": 1280, "n_layer": 36, "n_head": 20,
-                      "n_inner": None, "vocab_size": 50257, "n_positions": 1024}
+_GPT2_LARGE: Final = {
+    "model_type": "gpt2",
+    "n_embd": 1280,
+    "n_layer": 36,
+    "n_head": 20,
+    "n_inner": None,
+    "vocab_size": 50257,
+    "n_positions": 1024,
+}
 # GPT-2 XL: openai-community/gpt2-xl
-_GPT2_XL: Final = {"model_type": "gpt2", "n_embd": 1600, "n_layer": 48, "n_head": 25,
-                   "n_inner": None, "vocab_size": 50257, "n_positions": 1024}
+_GPT2_XL: Final = {
+    "model_type": "gpt2",
+    "n_embd": 1600,
+    "n_layer": 48,
+    "n_head": 25,
+    "n_inner": None,
+    "vocab_size": 50257,
+    "n_positions": 1024,
+}
 # BERT base, uncased: google-bert/bert-base-uncased
-_BERT_BASE_UNCASED: Final = {"model_type": "bert", "hidden_size": 768, "num_hidden_layers": 12,
-                             "num_attention_heads": 12, "intermediate_size": 3072,
-                             "vocab_size": 30522, "max_position_embeddings": 512,
-                             "type_vocab_size": 2}
+_BERT_BASE_UNCASED: Final = {
+    "model_type": "bert",
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "vocab_size": 30522,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+}
 # Llama 2 7B: meta-llama/Llama-2-7b-hf
-_LLAMA_2_7B: Final = {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
-                      "num_attention_heads": 32, "num_key_value_heads": 32,
-                      "intermediate_size": 11008, "vocab_size": 32000,
-                      "max_position_embeddings": 4096, "attention_bias": False,
-                      "tie_word_embeddings": False}
+_LLAMA_2_7B: Final = {
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 32,
+    "intermediate_size": 11008,
+    "vocab_size": 32000,
+    "max_position_embeddings": 4096,
+    "attention_bias": False,
+    "tie_word_embeddings": False,
+}
 # Llama 3 8B: meta-llama/Meta-Llama-3-8B
-_LLAMA_3_8B: Final = {"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32,
-                      "num_attention_heads": 32, "num_key_value_heads": 8,
-                      "intermediate_size": 14336, "vocab_size": 128256,
-                      "max_position_embeddings": 8192, "attention_bias": False,
-                      "tie_word_embeddings": False}
+_LLAMA_3_8B: Final = {
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "intermediate_size": 14336,
+    "vocab_size": 128256,
+    "max_position_embeddings": 8192,
+    "attention_bias": False,
+    "tie_word_embeddings": False,
+}
 # Mistral 7B v0.1: mistralai/Mistral-7B-v0.1
-_MISTRAL_7B_V0_1: Final = {"model_type": "mistral", "hidden_size": 4096,
-                           "num_hidden_layers": 32, "num_attention_heads": 32,
-                           "num_key_value_heads": 8, "intermediate_size": 14336,
-                           "vocab_size": 32000, "max_position_embeddings": 32768,
-                           "tie_word_embeddings": False}
+_MISTRAL_7B_V0_1: Final = {
+    "model_type": "mistral",
+    "hidden_size": 4096,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "intermediate_size": 14336,
+    "vocab_size": 32000,
+    "max_position_embeddings": 32768,
+    "tie_word_embeddings": False,
+}
 
 preset_configs: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
     {
@@ -625,10 +686,24 @@ model with ``AutoConfig.for_model(**preset_configs[name])``."""
 # and bias) after every sublayer, none at the end of a stack (post-norm, 3.1), no bias on the
 # output projection. The paper rounds its count to 65M; this count is 63,045,632.
 _TRANSFORMER_BASE: Final = ModelSpec(
-    family="transformer", d_model=512, num_layers=6, num_heads=8, num_kv_heads=8,
-    head_dim=64, intermediate_size=2048, vocab_size=37000, max_position_embeddings=0,
-    type_vocab_size=0, qkv_bias=False, o_bias=False, mlp="dense", mlp_bias=True,
-    norm="layernorm", tie_word_embeddings=True, lm_head=True, pooler=False,
+    family="transformer",
+    d_model=512,
+    num_layers=6,
+    num_heads=8,
+    num_kv_heads=8,
+    head_dim=64,
+    intermediate_size=2048,
+    vocab_size=37000,
+    max_position_embeddings=0,
+    type_vocab_size=0,
+    qkv_bias=False,
+    o_bias=False,
+    mlp="dense",
+    mlp_bias=True,
+    norm="layernorm",
+    tie_word_embeddings=True,
+    lm_head=True,
+    pooler=False,
     num_decoder_layers=6,
 )
 

@@ -16,7 +16,9 @@ from qkvlib._validate import check_int, check_ndim
 __all__ = ["causal_mask", "padding_mask"]
 
 
-def causal_mask(T: int, S: int | None = None, *, device: torch.device | str | None = None) -> torch.Tensor:
+def causal_mask(
+    T: int, S: int | None = None, *, device: torch.device | str | None = None
+) -> torch.Tensor:
     """Which key positions each query may attend to when no token may look into the future.
 
     ``True`` = attention ALLOWED (the convention of

@@ -185,7 +185,7 @@ class MultiHeadAttention(nn.Module):
         check_floating("x", x)
         check_ndim("x", x, 3, "(B, T, C)")
         B, T, C = x.shape  # batch, tokens, d_model
-        if C != self.d_model:
+        if self.d_model != C:
             raise ValueError(
                 f"input width x.shape[-1]={C} does not match d_model={self.d_model} "
                 f"(x has shape {tuple(x.shape)})"
@@ -205,7 +205,7 @@ class MultiHeadAttention(nn.Module):
                 "(combine them yourself, e.g. mask & causal_mask(T, S))"
             )
 
-        q = split_heads(self.q_proj(x), self.num_heads)  # (B, T, C) -> (B, T, h*d) -> (B, h, T, d)
+        q = split_heads(self.q_proj(x), self.num_heads)  # (B, T, C) -> (B, h, T, d)
         k = split_heads(self.k_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)
         v = split_heads(self.v_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)
         if kv_cache is not None:
@@ -215,8 +215,9 @@ class MultiHeadAttention(nn.Module):
         v = repeat_kv(v, self.n_rep)  # (B, h_kv, S, d) -> (B, h, S, d)
         if is_causal:
             mask = causal_mask(T, S, device=x.device)  # (T, S), bottom-right aligned
-        out, weights = scaled_dot_product_attention(q, k, v, mask=mask)  # (B, h, T, d), (B, h, T, S)
-        out = self.o_proj(merge_heads(out))  # (B, h, T, d) -> (B, T, h*d) -> (B, T, C)
+        out, weights = scaled_dot_product_attention(q, k, v, mask=mask)  # weights (B, h, T, S)
+        out = merge_heads(out)  # (B, h, T, d) -> (B, T, h*d)
+        y: torch.Tensor = self.o_proj(out)  # (B, T, h*d) -> (B, T, C)
         if return_weights:
-            return out, weights
-        return out
+            return y, weights
+        return y

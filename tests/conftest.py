@@ -42,3 +42,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         if counts:
             detail = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
             terminalreporter.write_line(f"{lang}: {detail}")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built site: QKV_SITE_DIR (set by `make test` after its strict build), else built now."""
+    import os
+
+    from sitecheck import build_site
+
+    given = os.environ.get("QKV_SITE_DIR")
+    if given:
+        path = Path(given)
+        if not (path / "index.html").exists():
+            pytest.fail(f"QKV_SITE_DIR={given} holds no built site; run `make build`")
+        return path
+    return build_site(tmp_path_factory.mktemp("site"))

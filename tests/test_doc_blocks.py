@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from docblocks import Fence, all_fences, run_block
 
 FENCES = all_fences()
 PYCON = [f for f in FENCES if f.lang == "pycon" or (f.looks_like_python and f.skip_reason)]
-UNEXECUTED_PYTHON = [f for f in FENCES if f.looks_like_python and f.lang != "pycon" and not f.skip_reason]
+UNEXECUTED_PYTHON = [
+    f for f in FENCES if f.looks_like_python and f.lang != "pycon" and not f.skip_reason
+]
 
 
 @pytest.mark.parametrize("fence", PYCON, ids=[f.id for f in PYCON])

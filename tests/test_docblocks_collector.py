@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from docblocks import fences, run_block
 
-PAGE = '''# Page
+PAGE = """# Page
 
 ```pycon
 >>> 1 + 1
@@ -47,7 +46,7 @@ import torch; torch.cuda.current_device()
 ```bash
 make test
 ```
-'''
+"""
 
 
 @pytest.fixture()
@@ -60,13 +59,23 @@ def page(tmp_path: Path) -> Path:
 def test_collector_finds_every_fence_with_its_line(page: Path) -> None:
     found = fences(page)
     assert [(f.line, f.lang) for f in found] == [
-        (3, "pycon"), (8, "python"), (12, "python"), (16, "pcyon"), (21, "text"),
-        (26, "python"), (32, "pycon"), (37, "bash"),
+        (3, "pycon"),
+        (8, "python"),
+        (12, "python"),
+        (16, "pcyon"),
+        (21, "text"),
+        (26, "python"),
+        (32, "pycon"),
+        (37, "bash"),
     ]
 
 
 def test_python_looking_fences_that_would_not_run_are_flagged(page: Path) -> None:
-    flagged = [f.line for f in fences(page) if f.looks_like_python and f.lang != "pycon" and not f.skip_reason]
+    flagged = [
+        f.line
+        for f in fences(page)
+        if f.looks_like_python and f.lang != "pycon" and not f.skip_reason
+    ]
     assert flagged == [8, 12, 16, 21]
 
 
@@ -91,7 +100,9 @@ def test_wrong_output_fails_and_names_the_page_line(tmp_path: Path) -> None:
 
 def test_each_block_gets_a_fresh_namespace(tmp_path: Path) -> None:
     p = tmp_path / "x.en.md"
-    p.write_text("```pycon\n>>> secret = 1\n```\n\n```pycon\n>>> secret\n1\n```\n", encoding="utf-8")
+    p.write_text(
+        "```pycon\n>>> secret = 1\n```\n\n```pycon\n>>> secret\n1\n```\n", encoding="utf-8"
+    )
     first, second = fences(p)
     assert run_block(first) is None
     report = run_block(second)

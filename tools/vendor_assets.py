@@ -40,12 +40,16 @@ _OTHER_FONT_FORMATS = re.compile(r',url\(fonts/[^)]+\.(?:woff|ttf)\) format\("(?
 
 
 def _pack(name: str, version: str, workdir: Path) -> Path:
-    out = subprocess.run(
-        ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     with tarfile.open(workdir / out) as tar:
         tar.extractall(workdir / name, filter="data")
     return workdir / name / "package"

@@ -1,4 +1,6 @@
-"""Keep mkdocs-jupyter's notebook pages alive under mkdocs-static-i18n.
+"""Two fixes to mkdocs-static-i18n: notebook pages, and the switcher on home pages.
+
+Notebooks: keep mkdocs-jupyter's notebook pages alive under mkdocs-static-i18n.
 
 The i18n plugin's ``on_files`` (priority -100) rebuilds every file as a plain mkdocs ``File``.
 A notebook is not a Markdown page, so the rebuilt file is treated as an asset: its raw JSON is
@@ -48,7 +50,9 @@ def on_files(files: Files, config: Any) -> Files:
     current, languages, default = _language_setup(config)
     # ``files`` is the i18n plugin's own Files subclass (it resolves "page.md" links to the
     # language's "page.<lang>.md"), so it is changed in place rather than rebuilt.
-    notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and not isinstance(f, NotebookFile)]
+    notebooks = [
+        f for f in files if f.src_uri.endswith(".ipynb") and not isinstance(f, NotebookFile)
+    ]
     for file in notebooks:
         base, _ext = posixpath.splitext(file.src_uri)
         stem, locale = posixpath.splitext(base)
@@ -65,7 +69,28 @@ def on_files(files: Files, config: Any) -> Files:
         page.dest_path = dest_path
         page.abs_dest_path = posixpath.normpath(posixpath.join(config["site_dir"], dest_path))
         page.url = url
-        page.alternates = {lang: _Alternate(_page_url(stem, lang, default)[1]) for lang in languages}
+        page.alternates = {
+            lang: _Alternate(_page_url(stem, lang, default)[1]) for lang in languages
+        }
         files.remove(file)
         files.append(page)
     return files
+
+
+@event_priority(40)  # after mkdocs-static-i18n's on_page_context (50)
+def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
+    """Point the language switcher at the page's own translation on every page.
+
+    The i18n plugin does this for every page but the home pages, where it leaves the absolute
+    ``site_url`` links; those break when the site is served from another root (``mkdocs serve``,
+    the offline archive). Relative links to the alternates work everywhere.
+    """
+    alternates = getattr(page.file, "alternates", None)
+    # The i18n plugin assigns ``config.extra.alternate`` as an attribute, which templates read
+    # before the mapping item of the same name.
+    switcher = getattr(config.extra, "alternate", None) or config.extra.get("alternate", [])
+    if alternates:
+        for alt in switcher:
+            if alt["lang"] in alternates:
+                alt["link"] = alternates[alt["lang"]].url or "./"
+    return context

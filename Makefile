@@ -1,0 +1,37 @@
+# make serve | make build | make test    (each creates .venv on first use)
+#
+# The first run creates .venv with the Python found as $(PYTHON) (3.11 or newer) and installs
+# qkvlib with every tool at the exact versions in constraints.txt. Later runs reuse it; editing
+# pyproject.toml or constraints.txt reinstalls.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SITE   := site
+
+export NO_MKDOCS_2_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: serve build test lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[docs,test,dev,viz]'
+	@touch $@
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve -a 127.0.0.1:8000
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet -d $(SITE)
+
+lint: $(STAMP)
+	$(BIN)/ruff check qkvlib tests tools
+	$(BIN)/mypy
+
+test: lint build
+	QKV_SITE_DIR=$(SITE) $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(SITE) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,76 @@
+"""Read a built site the way a browser would: pages, links, ids."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_site(dest: Path) -> Path:
+    """Run the strict build into ``dest`` (used when QKV_SITE_DIR does not name a built site)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(dest)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}")
+    return dest
+
+
+class Site:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def html_pages(self) -> list[str]:
+        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*.html"))
+
+    def exists(self, path: str) -> bool:
+        return (self.root / path).is_file()
+
+    def text(self, page: str) -> str:
+        return _read(self.root / page)
+
+    def soup(self, page: str) -> BeautifulSoup:
+        return _soup(self.root / page)
+
+    def ids(self, page: str) -> set[str]:
+        return {el["id"] for el in self.soup(page).find_all(id=True)}
+
+    def resolve(self, page: str, href: str) -> tuple[str, str]:
+        """(site path of the file ``href`` on ``page`` points at, fragment)."""
+        parts = urlsplit(href)
+        path = unquote(parts.path)
+        if not path:
+            return page, parts.fragment
+        base = posixpath.dirname(page)
+        target = (
+            posixpath.normpath(posixpath.join(base, path)) if not path.startswith("/") else path[1:]
+        )
+        if target in (".", ""):
+            target = "index.html"
+        elif path.endswith("/") or (self.root / target).is_dir():
+            target = posixpath.join(target, "index.html")
+        return target, parts.fragment
+
+
+@cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(_read(path), "html.parser")

@@ -1,0 +1,206 @@
+"""Tests of the built site: what `mkdocs build --strict` wrote, read as a browser would get it.
+
+`make test` builds the site first and points QKV_SITE_DIR at it; run alone, these tests build it
+into a temporary folder (tests/sitecheck.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from docblocks import DOCS
+from sitecheck import Site
+
+LOADING_TAGS = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "audio": "src",
+    "video": "src",
+    "embed": "src",
+    "object": "data",
+    "link": "href",
+}
+NON_LOADING_LINK_RELS = {"canonical", "alternate"}  # metadata: the browser fetches nothing
+
+
+def _md_pages() -> list[str]:
+    """Site paths of the pages without language prefix ("index.html", "heads/index.html")."""
+    out = []
+    for p in DOCS.rglob("*.zh.md"):
+        stem = p.relative_to(DOCS).as_posix()[: -len(".zh.md")]
+        out.append("index.html" if stem == "index" else f"{stem}/index.html")
+    return sorted(out)
+
+
+def test_home_pages_carry_their_language(site: Site) -> None:
+    assert site.soup("index.html").html["lang"] == "zh"
+    assert site.soup("en/index.html").html["lang"] == "en"
+
+
+@pytest.mark.parametrize("page", _md_pages())
+def test_every_page_exists_in_both_languages_with_its_lang(site: Site, page: str) -> None:
+    assert site.soup(page).html["lang"] == "zh"
+    assert site.soup(f"en/{page}").html["lang"] == "en"
+
+
+@pytest.mark.parametrize("page", _md_pages())
+def test_language_switcher_keeps_the_reader_on_the_same_page(site: Site, page: str) -> None:
+    for here, other_lang, other in ((page, "en", f"en/{page}"), (f"en/{page}", "zh", page)):
+        links = site.soup(here).select(f"a[hreflang={other_lang}]")
+        assert links, f"{here}: no language switcher entry for {other_lang}"
+        assert {site.resolve(here, a["href"])[0] for a in links} == {other}
+
+
+def test_every_internal_link_and_anchor_resolves(site: Site) -> None:
+    broken = []
+    for page in site.html_pages():
+        if page == "404.html":  # its links are absolute to site_url, checked on every other page
+            continue
+        for a in site.soup(page).find_all("a", href=True):
+            href = a["href"]
+            if urlsplit(href).scheme or href.startswith(("mailto:", "//")):
+                continue
+            target, fragment = site.resolve(page, href)
+            if not site.exists(target):
+                broken.append(f"{page}: {href} -> {target} (missing)")
+            elif fragment and target.endswith(".html") and fragment not in site.ids(target):
+                broken.append(f"{page}: {href} (no #{fragment} in {target})")
+    assert not broken, "\n".join(broken[:50])
+
+
+def test_nothing_loads_from_another_host(site: Site) -> None:
+    external = []
+    for page in site.html_pages():
+        soup = site.soup(page)
+        for tag, attr in LOADING_TAGS.items():
+            for el in soup.find_all(tag):
+                url = el.get(attr) or ""
+                if tag == "link" and NON_LOADING_LINK_RELS & set(el.get("rel", [])):
+                    continue
+                if _is_external(url):
+                    external.append(f"{page}: <{tag} {attr}={url}>")
+                for src in (el.get("srcset") or "").split(","):
+                    if _is_external(src.strip().split(" ")[0]):
+                        external.append(f"{page}: <{tag} srcset={src}>")
+        for style in [s.get_text() for s in soup.find_all("style")] + [
+            el["style"] for el in soup.find_all(style=True)
+        ]:
+            external += [f"{page}: url({u})" for u in _css_urls(style) if _is_external(u)]
+    for css in site.root.rglob("*.css"):
+        rel = css.relative_to(site.root).as_posix()
+        external += [f"{rel}: url({u})" for u in _css_urls(css.read_text()) if _is_external(u)]
+        external += [
+            f"{rel}: @import {u}" for u in _css_imports(css.read_text()) if _is_external(u)
+        ]
+    assert not external, "\n".join(external[:50])
+
+
+def test_no_google_fonts_or_cdn_is_named_anywhere_in_html(site: Site) -> None:
+    hits = [
+        page
+        for page in site.html_pages()
+        if re.search(
+            r"fonts\.googleapis|fonts\.gstatic|cdn\.jsdelivr|unpkg\.com|cdnjs", site.text(page)
+        )
+    ]
+    assert not hits, hits
+
+
+def test_css_urls_resolve_to_served_files(site: Site) -> None:
+    missing = []
+    for css in site.root.rglob("*.css"):
+        for u in _css_urls(css.read_text()):
+            if _is_external(u) or u.startswith("data:") or u.startswith("#"):
+                continue
+            target = (css.parent / u.split("?")[0].split("#")[0]).resolve()
+            if not target.exists():
+                missing.append(f"{css.relative_to(site.root)}: url({u})")
+    assert not missing, "\n".join(missing[:20])
+
+
+def test_math_engine_is_self_hosted_and_loaded(site: Site) -> None:
+    for page in ("index.html", "en/index.html"):
+        scripts = [s.get("src", "") for s in site.soup(page).find_all("script")]
+        assert any(s.endswith("assets/vendor/katex/katex.min.js") for s in scripts), scripts
+        assert site.soup(page).select(".arithmatex"), f"{page}: no math left for KaTeX to render"
+    assert (site.root / "assets/vendor/katex/LICENSE").exists()
+
+
+def test_search_index_holds_segmented_chinese(site: Site) -> None:
+    index = json.loads((site.root / "search/search_index.json").read_text(encoding="utf-8"))
+    zh_docs = [d for d in index["docs"] if not d["location"].startswith("en/")]
+    text = " ".join(d["text"] for d in zh_docs)
+    # jieba puts a zero-width space between words; the search separator splits on it
+    assert "\u200b" in text
+    assert "\\u200b" in index["config"]["separator"] or "\u200b" in index["config"]["separator"]
+    tokens = set(re.split(index["config"]["separator"], text))
+    assert {"点积", "矩阵"} <= tokens, "mid-sentence Chinese words are not separate tokens"
+    assert "stemmer" not in index["config"]["pipeline"], "the stemmer breaks English words on zh"
+
+
+def test_search_index_covers_both_languages(site: Site) -> None:
+    index = json.loads((site.root / "search/search_index.json").read_text(encoding="utf-8"))
+    locations = {d["location"] for d in index["docs"]}
+    assert "" in locations and "en/" in locations
+
+
+def test_edit_links_point_at_the_page_source(site: Site) -> None:
+    for page, source in (("index.html", "index.zh.md"), ("en/index.html", "index.en.md")):
+        edit = site.soup(page).select_one("a.md-content__button[href*='/edit/']")
+        assert edit is not None, f"{page}: no edit link"
+        assert edit["href"].endswith(f"/docs/{source}"), edit["href"]
+
+
+def test_copy_button_is_on_and_copies_code_only(site: Site) -> None:
+    config = site.soup("index.html").select_one("#__config")
+    assert config is not None and "content.code.copy" in json.loads(config.get_text())["features"]
+    css = (site.root / "assets/css/extra.css").read_text()
+    assert re.search(
+        r"\[data-md-copying\] \.gp,\s*\[data-md-copying\] \.go\s*\{\s*display: none", css
+    )
+
+
+def test_light_and_dark_palettes_are_offered(site: Site) -> None:
+    toggles = site.soup("index.html").select("form[data-md-component=palette] input")
+    assert len(toggles) == 2
+
+
+def _is_external(url: str) -> bool:
+    url = url.strip().strip("'\"")
+    return url.startswith("//") or bool(urlsplit(url).scheme in {"http", "https"})
+
+
+def _css_urls(css: str) -> list[str]:
+    return [m.strip().strip("'\"") for m in re.findall(r"url\(([^)]*)\)", css)]
+
+
+def _css_imports(css: str) -> list[str]:
+    return re.findall(r"@import\s+[\"']([^\"']+)", css)
+
+
+def test_external_url_detection() -> None:
+    assert _is_external("https://fonts.googleapis.com/css")
+    assert _is_external("//cdn.example.org/x.js")
+    assert not _is_external("../assets/x.js")
+    assert _css_urls('a{background:url("https://x/y.png")}') == ["https://x/y.png"]
+
+
+def test_site_has_no_raw_notebook_json(site: Site) -> None:
+    leaked = [p.relative_to(site.root).as_posix() for p in site.root.rglob("*.ipynb")]
+    assert not leaked, f"notebooks copied as raw JSON instead of rendered: {leaked}"
+
+
+def test_pages_from_docs_are_all_built(site: Site) -> None:
+    for page in _md_pages():
+        assert (site.root / page).exists() and (site.root / "en" / page).exists()
+
+
+@pytest.fixture(scope="module")
+def site(built_site: Path) -> Site:
+    return Site(built_site)

@@ -8,13 +8,19 @@ Masks are bool with ``True`` = attention ALLOWED (torch SDPA's convention).
 from qkvlib.attention import scaled_dot_product_attention
 from qkvlib.cache import KVCache
 from qkvlib.convert import from_gpt2_attention, from_torch_mha, to_gpt2_attention, to_torch_mha
+from qkvlib.counting import (
+    ModelSpec,
+    ParamCount,
+    count_params,
+    from_hf_config,
+    kv_cache_bytes,
+    preset_configs,
+    presets,
+)
 from qkvlib.heads import merge_heads, repeat_kv, split_heads
 from qkvlib.masks import causal_mask, padding_mask
 from qkvlib.mha import MultiHeadAttention
 from qkvlib.softmax import softmax
-
-# --- counting (qkvlib/counting.py): ModelSpec, ParamCount, from_hf_config, count_params,
-# --- kv_cache_bytes, presets. Imported here and added to __all__ by the counting module's author.
 
 __version__ = "0.1.0"
 
@@ -33,5 +39,12 @@ __all__ = [
     "split_heads",
     "to_gpt2_attention",
     "to_torch_mha",
-    # --- counting names go here ---
+    # counting
+    "ModelSpec",
+    "ParamCount",
+    "count_params",
+    "from_hf_config",
+    "kv_cache_bytes",
+    "preset_configs",
+    "presets",
 ]

@@ -18,7 +18,8 @@ Examples:
     >>> count_params(presets["transformer-base"]).total
     63045632
     >>> count = count_params(presets["mistral-7b-v0.1"])
-    >>> count.total == count.embeddings + count.attention + count.mlp + count.norms + count.lm_head
+    >>> parts = count.embeddings + count.attention + count.mlp + count.norms
+    >>> parts + count.pooler + count.lm_head == count.total
     True
 """
 

@@ -110,7 +110,9 @@ def test_sdpa_value_head_size_may_differ_from_key_head_size_float64():
 
 def test_sdpa_gqa_with_repeat_kv_matches_torch_enable_gqa_float64():
     q, k, v = qkv(h=6, h_kv=2)
-    out, _ = scaled_dot_product_attention(q, repeat_kv(k, 3), repeat_kv(v, 3), mask=causal_mask(T, S))
+    out, _ = scaled_dot_product_attention(
+        q, repeat_kv(k, 3), repeat_kv(v, 3), mask=causal_mask(T, S)
+    )
     ref = F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(T, S), enable_gqa=True)
     assert max_diff(out, ref) < TOL
 

@@ -114,9 +114,7 @@ def gpt2_attention(seed=0):
 
 def gpt2_causal_float_mask():
     # transformers builds the causal mask at model level and passes it in additive form
-    return torch.zeros(1, 1, T, T, dtype=torch.float64).masked_fill(
-        ~causal_mask(T), float("-inf")
-    )
+    return torch.zeros(1, 1, T, T, dtype=torch.float64).masked_fill(~causal_mask(T), float("-inf"))
 
 
 def test_from_gpt2_attention_matches_transformers_gpt2_attention_float64():

@@ -32,7 +32,7 @@ def test_causal_mask_last_rows_equal_full_mask_rows():
 
 
 def test_causal_mask_is_the_negation_of_torch_mha_blocking_mask():
-    # nn.MultiheadAttention / nn.Transformer: True = blocked (float version uses -inf above diagonal)
+    # nn.MultiheadAttention / nn.Transformer: True = blocked (float form: -inf above diagonal)
     blocked = torch.nn.Transformer.generate_square_subsequent_mask(4) == float("-inf")
     assert torch.equal(causal_mask(4), ~blocked)
 

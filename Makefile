@@ -24,7 +24,7 @@ serve: $(STAMP)
 	$(BIN)/mkdocs serve -a 127.0.0.1:8000
 
 build: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet -d $(SITE)
+	$(BIN)/python tools/build_site.py $(SITE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check qkvlib tests tools

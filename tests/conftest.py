@@ -34,9 +34,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from reporting import sections
+
+    for title, lines in sections.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
     if not _doc_blocks:
         return
-    terminalreporter.section("doc blocks")
+    terminalreporter.section("doc blocks executed per language")
     for lang in ("zh", "en", "?"):
         counts = {o: n for (lg, o), n in _doc_blocks.items() if lg == lang}
         if counts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 import subprocess
 import sys
@@ -16,17 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_site(dest: Path) -> Path:
-    """Run the strict build into ``dest`` (used when QKV_SITE_DIR does not name a built site)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    """Build into ``dest`` as `make build` does (used when QKV_SITE_DIR names no built site)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(dest)],
+        [sys.executable, str(ROOT / "tools" / "build_site.py"), str(dest)],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(f"the strict build failed:\n{proc.stdout}\n{proc.stderr}")
     return dest
 
 
@@ -74,3 +71,15 @@ def _read(path: Path) -> str:
 @cache
 def _soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(_read(path), "html.parser")
+
+
+def page_paths() -> list[str]:
+    """Site paths of every page without language prefix ("index.html", "heads/index.html",
+    "notebooks/attention-heatmaps/index.html"), from the Chinese sources under docs/."""
+    docs = ROOT / "docs"
+    out = []
+    for p in [*docs.rglob("*.zh.md"), *docs.rglob("*.zh.ipynb")]:
+        rel = p.relative_to(docs).as_posix()
+        stem = rel[: -len(".zh.md")] if rel.endswith(".md") else rel[: -len(".zh.ipynb")]
+        out.append("index.html" if stem == "index" else f"{stem}/index.html")
+    return sorted(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import io
 import re
 import tokenize
@@ -34,26 +35,25 @@ def _ids(pairs: list[tuple[Path, Path]]) -> list[str]:
     return [zh.relative_to(DOCS).as_posix().replace(".zh", "") for zh, _ in pairs]
 
 
-def _strip_comments(code: str) -> str:
+def _strip_comments(source: str) -> str:
     """Python source without comments and trailing blanks (tokenize knows what is a string)."""
-    out = []
-    for line in code.splitlines():
-        try:
-            toks = [
-                t
-                for t in tokenize.generate_tokens(io.StringIO(line).readline)
-                if t.type == tokenize.COMMENT
-            ]
-        except (tokenize.TokenError, IndentationError):
-            toks = []
-        if toks:
-            line = line[: toks[0].start[1]]
-        out.append(line.rstrip())
-    return "\n".join(out)
+    comments: dict[int, int] = {}  # line number -> column where its comment starts
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.start[1]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # not Python (e.g. a traceback): compared as it stands
+    lines = source.splitlines()
+    return "\n".join(
+        (line[: comments[n]] if n in comments else line).rstrip() for n, line in enumerate(lines, 1)
+    )
 
 
-def _code_of(fence: Fence) -> str:
-    return _strip_comments(fence.body)
+def _code_of(fence: Fence) -> list[tuple[str, str]]:
+    """(code without comments, expected output) of every example of a pycon fence."""
+    examples = doctest.DocTestParser().get_examples(fence.body)
+    return [(_strip_comments(e.source), e.want) for e in examples]
 
 
 def _anchors(path: Path) -> list[str]:
@@ -130,4 +130,8 @@ def test_every_nav_page_exists_in_both_languages() -> None:
 
 
 def test_strip_comments_keeps_hashes_inside_strings() -> None:
-    assert _strip_comments('>>> x = "a # b"  # comment') == '>>> x = "a # b"'
+    assert _strip_comments('x = "a # b"  # comment') == 'x = "a # b"'
+
+
+def test_strip_comments_handles_comments_inside_open_brackets() -> None:
+    assert _strip_comments("d = {  # 配置\n    'a': 1,  # one\n}") == "d = {\n    'a': 1,\n}"

@@ -12,8 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from docblocks import DOCS
-from sitecheck import Site
+from sitecheck import Site, page_paths
 
 LOADING_TAGS = {
     "script": "src",
@@ -29,27 +28,18 @@ LOADING_TAGS = {
 NON_LOADING_LINK_RELS = {"canonical", "alternate"}  # metadata: the browser fetches nothing
 
 
-def _md_pages() -> list[str]:
-    """Site paths of the pages without language prefix ("index.html", "heads/index.html")."""
-    out = []
-    for p in DOCS.rglob("*.zh.md"):
-        stem = p.relative_to(DOCS).as_posix()[: -len(".zh.md")]
-        out.append("index.html" if stem == "index" else f"{stem}/index.html")
-    return sorted(out)
-
-
 def test_home_pages_carry_their_language(site: Site) -> None:
     assert site.soup("index.html").html["lang"] == "zh"
     assert site.soup("en/index.html").html["lang"] == "en"
 
 
-@pytest.mark.parametrize("page", _md_pages())
+@pytest.mark.parametrize("page", page_paths())
 def test_every_page_exists_in_both_languages_with_its_lang(site: Site, page: str) -> None:
     assert site.soup(page).html["lang"] == "zh"
     assert site.soup(f"en/{page}").html["lang"] == "en"
 
 
-@pytest.mark.parametrize("page", _md_pages())
+@pytest.mark.parametrize("page", page_paths())
 def test_language_switcher_keeps_the_reader_on_the_same_page(site: Site, page: str) -> None:
     for here, other_lang, other in ((page, "en", f"en/{page}"), (f"en/{page}", "zh", page)):
         links = site.soup(here).select(f"a[hreflang={other_lang}]")
@@ -197,10 +187,35 @@ def test_site_has_no_raw_notebook_json(site: Site) -> None:
 
 
 def test_pages_from_docs_are_all_built(site: Site) -> None:
-    for page in _md_pages():
+    for page in page_paths():
         assert (site.root / page).exists() and (site.root / "en" / page).exists()
 
 
 @pytest.fixture(scope="module")
 def site(built_site: Path) -> Site:
     return Site(built_site)
+
+
+def test_offline_archive_holds_the_whole_site(site: Site) -> None:
+    import zipfile
+
+    archive = site.root / "qkv-explained-offline.zip"
+    assert archive.exists(), "the build writes qkv-explained-offline.zip (tools/build_site.py)"
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+    expected = {f"qkv-explained/{p}" for p in site.html_pages()}
+    assert expected <= names, sorted(expected - names)[:10]
+    assert "qkv-explained/search/search_index.json" in names
+
+
+def test_chinese_pages_have_no_line_break_between_chinese_characters(site: Site) -> None:
+    import re as _re
+
+    cjk = "\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+    pattern = _re.compile(rf"[{cjk}]\n[{cjk}]")
+    bad = []
+    for page in page_paths():
+        for el in site.soup(page).select(".md-content p, .md-content li, .md-content td"):
+            if el.find_parent("pre") is None and pattern.search(el.get_text()):
+                bad.append(f"{page}: {el.get_text()[:40]!r}")
+    assert not bad, "\n".join(bad[:10])

@@ -18,12 +18,14 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDOR = ROOT / "docs" / "assets" / "vendor"
+SITE_VENDOR = ROOT / "docs" / "assets" / "vendor"  # served with the site
+TEST_VENDOR = ROOT / "tests" / "vendor"  # used by the browser tests only, never served
 
-# name -> (version, {path inside the package: path under docs/assets/vendor/<name>/})
-PACKAGES: dict[str, tuple[str, dict[str, str]]] = {
+# name -> (version, folder, {path inside the package: path under <folder>/<name>/})
+PACKAGES: dict[str, tuple[str, Path, dict[str, str]]] = {
     "katex": (
         "0.19.1",
+        SITE_VENDOR,
         {
             "LICENSE": "LICENSE",
             "dist/katex.min.js": "katex.min.js",
@@ -31,6 +33,11 @@ PACKAGES: dict[str, tuple[str, dict[str, str]]] = {
             "dist/contrib/auto-render.min.js": "auto-render.min.js",
             "dist/fonts/*.woff2": "fonts/",
         },
+    ),
+    "axe-core": (
+        "4.14.1",
+        TEST_VENDOR,
+        {"LICENSE": "LICENSE", "axe.min.js": "axe.min.js"},
     ),
 }
 
@@ -55,8 +62,8 @@ def _pack(name: str, version: str, workdir: Path) -> Path:
     return workdir / name / "package"
 
 
-def vendor(name: str, version: str, files: dict[str, str]) -> None:
-    dest = VENDOR / name
+def vendor(name: str, version: str, folder: Path, files: dict[str, str]) -> None:
+    dest = folder / name
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -78,8 +85,8 @@ def vendor(name: str, version: str, files: dict[str, str]) -> None:
 
 
 def main() -> None:
-    for name, (version, files) in PACKAGES.items():
-        vendor(name, version, files)
+    for name, (version, folder, files) in PACKAGES.items():
+        vendor(name, version, folder, files)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Two fixes to mkdocs-static-i18n: notebook pages, and the switcher on home pages.
+"""Three fixes to mkdocs-static-i18n: notebook pages, the switcher on home pages, and the
+theme's sitemap look-ups.
 
 Notebooks: keep mkdocs-jupyter's notebook pages alive under mkdocs-static-i18n.
 
@@ -10,16 +11,24 @@ notebook again in mkdocs-jupyter's ``NotebookFile`` so it is rendered as a page,
 the language's folder (``/en/...`` for English) and records its translation in ``alternates`` so
 the language switcher leads to the other language's notebook.
 
-The built-site tests prove that notebook pages hold rendered cells, images and the right
-switcher links (tests/test_site.py).
+mkdocs-jupyter's page template also writes two script loaders into every notebook page: MathJax
+from ``mathjax_url`` (empty here, so ``<script src="">`` fetches the page itself as a script)
+and a module that imports mermaid from cdnjs when the page holds a mermaid cell. The site loads
+nothing from another host and typesets math with its own KaTeX, so ``on_page_content`` removes
+both from notebook pages, and fails the build if a CDN URL is still left.
+
+The built-site tests prove that notebook pages hold rendered cells, images, no CDN URL and the
+right switcher links (tests/test_notebooks.py, tests/test_site.py).
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs_jupyter.plugin import NotebookFile
@@ -77,6 +86,35 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+_NOTEBOOK_LOADERS = (
+    # <!-- Load mathjax --><script src="..."></script> and its inline configuration
+    re.compile(r"<!-- Load mathjax -->\s*<script[^>]*\bsrc=\"[^\"]*\"[^>]*>\s*</script>"),
+    re.compile(
+        r"<!-- MathJax configuration -->\s*<script type=\"text/x-mathjax-config\">.*?</script>"
+        r"\s*<!-- End of mathjax configuration -->",
+        re.DOTALL,
+    ),
+    # the module that imports mermaid from cdnjs when the page has a mermaid cell
+    re.compile(r"<script type=\"module\">(?:(?!</script>).)*?jp-Mermaid.*?</script>", re.DOTALL),
+)
+_CDN = re.compile(r"cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    """Drop mkdocs-jupyter's MathJax and mermaid loaders from notebook pages."""
+    if not isinstance(page.file, NotebookFile):
+        return html
+    for loader in _NOTEBOOK_LOADERS:
+        html = loader.sub("", html)
+    if match := _CDN.search(html):
+        context = html[max(0, match.start() - 120) : match.end() + 40]
+        raise PluginError(
+            f"notebook page {page.file.src_uri}: a CDN URL is left after removing "
+            f"mkdocs-jupyter's loaders (has its template changed?): ...{context}..."
+        )
+    return html
+
+
 @event_priority(40)  # after mkdocs-static-i18n's on_page_context (50)
 def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
     """Point the language switcher at the page's own translation on every page.
@@ -94,3 +132,17 @@ def on_page_context(context: Any, page: Any, config: Any, nav: Any) -> Any:
             if alt["lang"] in alternates:
                 alt["link"] = alternates[alt["lang"]].url or "./"
     return context
+
+
+_HEAD_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Drop the head's ``<link rel="alternate" hreflang>`` tags.
+
+    The theme fetches ``sitemap.xml`` next to every such link to map pages between languages;
+    with links that name the translated page itself (above) those files do not exist and each
+    page load logs 404s. The switcher's own links already lead to the translation, and the
+    sitemap written by the i18n plugin keeps the hreflang pairs for search engines.
+    """
+    return _HEAD_ALTERNATE.sub("", output)

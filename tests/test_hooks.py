@@ -1,0 +1,40 @@
+"""The mkdocs hooks under tools/hooks/ (their effect on the built site is in test_site.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str):  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "hooks" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+cjk = _load("cjk_linebreaks")
+
+
+def test_line_break_between_chinese_characters_is_removed() -> None:
+    assert cjk.join_cjk_lines("<p>自注意力先把输入\n分别乘以三个矩阵，\n得到查询</p>") == (
+        "<p>自注意力先把输入分别乘以三个矩阵，得到查询</p>"
+    )
+
+
+def test_line_break_next_to_latin_text_is_kept() -> None:
+    assert (
+        cjk.join_cjk_lines("<p>使用\nPyTorch 的\nnn.Linear</p>")
+        == "<p>使用\nPyTorch 的\nnn.Linear</p>"
+    )
+
+
+def test_code_keeps_its_line_breaks() -> None:
+    html = "<pre><code># 注释\n# 第二行</code></pre><p>一\n二</p><code>三\n四</code>"
+    assert (
+        cjk.join_cjk_lines(html)
+        == "<pre><code># 注释\n# 第二行</code></pre><p>一二</p><code>三\n四</code>"
+    )

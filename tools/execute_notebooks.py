@@ -1,0 +1,151 @@
+"""Execute the site's notebooks in fresh kernels and save their outputs in place.
+
+    .venv/bin/python tools/execute_notebooks.py                 # every docs/notebooks/*.ipynb
+    .venv/bin/python tools/execute_notebooks.py docs/notebooks/watch-attention-learn.zh.ipynb
+    .venv/bin/python tools/execute_notebooks.py --check         # execute, compare, write nothing
+
+Notebooks are committed with their outputs (the site renders them as they are, see mkdocs.yml),
+and tests/test_notebooks.py executes them again and compares every text output with the
+committed one. Run this after changing a notebook or qkvlib, then commit the result.
+
+Each notebook runs in its own new kernel, in docs/notebooks/, with the working tree's qkvlib
+first on the kernel's path (so an outdated install cannot hide a change). Two notebooks run at
+a time (``--jobs``): the kernels are separate processes, the client side is one asyncio loop.
+Volatile metadata (execution timestamps) is not recorded, so re-running leaves no diff when
+nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "docs" / "notebooks"
+TIMEOUT = 120  # seconds per cell
+
+
+@dataclass
+class Executed:
+    path: Path
+    notebook: NotebookNode  # the executed copy
+    seconds: float
+
+
+def notebook_paths() -> list[Path]:
+    """Every notebook of the site, sorted."""
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def _kernel_env() -> dict[str, str]:
+    path = os.environ.get("PYTHONPATH")
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else ""),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silences a debugger warning on stderr
+    }
+
+
+async def _execute_one(path: Path, limit: asyncio.Semaphore) -> Executed:
+    async with limit:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb,
+            timeout=TIMEOUT,
+            kernel_name="python3",
+            allow_errors=False,  # the first error raises CellExecutionError
+            record_timing=False,
+            coalesce_streams=True,  # one stream output per cell, however the kernel flushed
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        start = time.perf_counter()
+        await client.async_execute(env=_kernel_env())
+        return Executed(path, nb, time.perf_counter() - start)
+
+
+async def _execute_all(paths: list[Path], jobs: int) -> list[Executed]:
+    limit = asyncio.Semaphore(jobs)
+    # Let every notebook finish (and its kernel shut down) before reporting the first error.
+    results = await asyncio.gather(*(_execute_one(p, limit) for p in paths), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [r for r in results if isinstance(r, Executed)]
+
+
+def execute(paths: list[Path], jobs: int = 2) -> list[Executed]:
+    """Execute ``paths`` (at most ``jobs`` at a time), each in a fresh kernel; save nothing.
+
+    Raises nbclient's ``CellExecutionError`` on the first cell that raises.
+    """
+    return asyncio.run(_execute_all(paths, jobs))
+
+
+def text_outputs(nb: NotebookNode) -> list[list[tuple[str, str]]]:
+    """Per code cell, its text outputs as (kind, text): streams and ``text/plain`` data.
+
+    Only trailing whitespace (per line and at the end) is normalised.
+    """
+
+    def norm(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
+
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        raw: list[tuple[str, str]] = []
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                kind, text = f"stream:{out.name}", "".join(out.text)
+                if raw and raw[-1][0] == kind:  # one stream split in two by flush timing
+                    text = raw.pop()[1] + text
+                raw.append((kind, text))
+            elif out.output_type in ("execute_result", "display_data"):
+                raw.append((out.output_type, "".join(out.data.get("text/plain", ""))))
+            elif out.output_type == "error":
+                raw.append(("error", f"{out.ename}: {out.evalue}"))
+        cells.append([(kind, norm(text)) for kind, text in raw])
+    return cells
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at a time")
+    parser.add_argument(
+        "--check", action="store_true", help="compare text outputs with the files, write nothing"
+    )
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.paths] or notebook_paths()
+    if not paths:
+        print(f"no notebooks in {NOTEBOOKS}", file=sys.stderr)
+        return 1
+    start = time.perf_counter()
+    status = 0
+    for done in execute(paths, jobs=args.jobs):
+        rel = done.path.relative_to(ROOT) if done.path.is_relative_to(ROOT) else done.path
+        if args.check:
+            same = text_outputs(done.notebook) == text_outputs(nbformat.read(done.path, 4))
+            status |= not same
+            print(f"{rel}: {'same' if same else 'DIFFERENT'} text outputs ({done.seconds:.1f} s)")
+        else:
+            nbformat.write(done.notebook, done.path)
+            kib = done.path.stat().st_size / 1024
+            print(f"{rel}: executed in {done.seconds:.1f} s, saved ({kib:.0f} KiB)")
+    print(f"total {time.perf_counter() - start:.1f} s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

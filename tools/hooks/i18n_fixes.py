@@ -1,5 +1,5 @@
-"""Three fixes to mkdocs-static-i18n: notebook pages, the switcher on home pages, and the
-theme's sitemap look-ups.
+"""Fixes to mkdocs-static-i18n and the search index it writes: notebook pages, the switcher on
+home pages, the theme's sitemap look-ups, and a search index written as UTF-8.
 
 Notebooks: keep mkdocs-jupyter's notebook pages alive under mkdocs-static-i18n.
 
@@ -23,9 +23,11 @@ right switcher links (tests/test_notebooks.py, tests/test_site.py).
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
@@ -146,3 +148,18 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     sitemap written by the i18n plugin keeps the hreflang pairs for search engines.
     """
     return _HEAD_ALTERNATE.sub("", output)
+
+
+@event_priority(-200)  # after the i18n plugin has merged every language into the index (-100)
+def on_post_build(config: Any) -> None:
+    """Rewrite the search index as compact UTF-8 instead of ASCII escapes.
+
+    Every page loads this file. Written with ``ensure_ascii`` (the default), each Chinese
+    character takes six bytes (``\\u4e2d``) and each word separator jieba inserts another six;
+    as UTF-8 they take three. Same JSON, same index, about a third smaller for Chinese text.
+    """
+    path = Path(config["site_dir"]) / "search" / "search_index.json"
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        path.write_text(text, encoding="utf-8")

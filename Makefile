@@ -10,10 +10,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SITE   := site
 
+# Headless Chromium for the browser tests (Debian's package by default).
+CHROMIUM ?= /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export QKV_CHROMIUM := $(CHROMIUM)
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: serve build test lint clean
+.PHONY: serve build test lint system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +35,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check qkvlib tests tools
 	$(BIN)/mypy
 
-test: lint build
+# In CI (CI=true) the browser and a CJK font for the notebook figures must be there: install them
+# from Debian's packages when missing (idempotent). Elsewhere nothing is installed; the browser
+# tests then say how to enable them.
+system-deps:
+ifeq ($(CI),true)
+	@test -x $(CHROMIUM) && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+endif
+
+test: system-deps lint build
 	QKV_SITE_DIR=$(SITE) $(BIN)/python -m pytest
 
 clean:

@@ -8,37 +8,64 @@ Notebooks are committed with their outputs (the site renders them as they are, s
 and tests/test_notebooks.py executes them again and compares every text output with the
 committed one. Run this after changing a notebook or qkvlib, then commit the result.
 
-Each notebook runs in its own new kernel, in docs/notebooks/, with the working tree's qkvlib
-first on the kernel's path (so an outdated install cannot hide a change). Two notebooks run at
-a time (``--jobs``): the kernels are separate processes, the client side is one asyncio loop.
-Volatile metadata (execution timestamps) is not recorded, so re-running leaves no diff when
-nothing changed.
+Each notebook runs in its own new kernel (over Unix sockets), in docs/notebooks/, with the
+working tree's qkvlib first on the kernel's path (so an outdated install cannot hide a change).
+Two notebooks run at a time (``--jobs``): the kernels are separate processes, the client side is
+one asyncio loop. Volatile metadata (execution timestamps) is not recorded, so re-running leaves
+no diff when nothing changed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
+from traitlets import default
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "docs" / "notebooks"
 TIMEOUT = 120  # seconds per cell
 
 
+class IpcKernelManager(AsyncKernelManager):
+    """A kernel manager that talks to its kernel over Unix sockets, not TCP ports.
+
+    Kernels started at the same moment (here, or by other processes on the machine) cannot race
+    for a free port ("Address already in use"). Each kernel's sockets live in a fresh temporary
+    folder (an absolute path: the kernel runs in another working directory).
+    """
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return os.path.join(tempfile.mkdtemp(prefix="qkv-kernel-"), "ipc")
+
+    def cleanup_ipc_files(self) -> None:
+        super().cleanup_ipc_files()
+        shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
+
 @dataclass
 class Executed:
     path: Path
-    notebook: NotebookNode  # the executed copy
+    notebook: NotebookNode  # the executed copy (up to the failing cell if ``error``)
     seconds: float
+    error: Exception | None = None  # e.g. nbclient's CellExecutionError
 
 
 def notebook_paths() -> list[Path]:
@@ -63,32 +90,34 @@ async def _execute_one(path: Path, limit: asyncio.Semaphore) -> Executed:
             nb,
             timeout=TIMEOUT,
             kernel_name="python3",
+            kernel_manager_class=IpcKernelManager,
             allow_errors=False,  # the first error raises CellExecutionError
             record_timing=False,
             coalesce_streams=True,  # one stream output per cell, however the kernel flushed
             resources={"metadata": {"path": str(path.parent)}},
         )
         start = time.perf_counter()
-        await client.async_execute(env=_kernel_env())
+        try:
+            await client.async_execute(env=_kernel_env())
+        except Exception as exc:  # reported per notebook; the others still run
+            return Executed(path, nb, time.perf_counter() - start, error=exc)
         return Executed(path, nb, time.perf_counter() - start)
 
 
 async def _execute_all(paths: list[Path], jobs: int) -> list[Executed]:
     limit = asyncio.Semaphore(jobs)
-    # Let every notebook finish (and its kernel shut down) before reporting the first error.
-    results = await asyncio.gather(*(_execute_one(p, limit) for p in paths), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return [r for r in results if isinstance(r, Executed)]
+    return list(await asyncio.gather(*(_execute_one(p, limit) for p in paths)))
 
 
 def execute(paths: list[Path], jobs: int = 2) -> list[Executed]:
     """Execute ``paths`` (at most ``jobs`` at a time), each in a fresh kernel; save nothing.
 
-    Raises nbclient's ``CellExecutionError`` on the first cell that raises.
+    A notebook stops at its first failing cell; that error is kept in ``Executed.error``.
+    The event loop runs in a thread of its own, so this also works when the calling thread
+    already runs one (Playwright's sync API in the same test session, a Jupyter kernel).
     """
-    return asyncio.run(_execute_all(paths, jobs))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _execute_all(paths, jobs)).result()
 
 
 def text_outputs(nb: NotebookNode) -> list[list[tuple[str, str]]]:
@@ -135,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for done in execute(paths, jobs=args.jobs):
         rel = done.path.relative_to(ROOT) if done.path.is_relative_to(ROOT) else done.path
-        if args.check:
+        if done.error is not None:
+            status = 1
+            print(f"{rel}: FAILED, nothing saved\n{done.error}", file=sys.stderr)
+        elif args.check:
             same = text_outputs(done.notebook) == text_outputs(nbformat.read(done.path, 4))
             status |= not same
             print(f"{rel}: {'same' if same else 'DIFFERENT'} text outputs ({done.seconds:.1f} s)")

@@ -26,6 +26,13 @@ def _restore_torch_state() -> Iterator[None]:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Runs in the controlling process also under pytest-xdist: reports travel from the workers,
+    # with their user_properties, so summaries are gathered here and not in worker globals.
+    for key, value in report.user_properties:
+        if key.startswith("summary:") and report.when == "call":
+            from reporting import report as add
+
+            add(key.removeprefix("summary:"), str(value))
     if "test_doc_block[" not in report.nodeid:
         return
     if report.when == "call" or (report.when == "setup" and report.skipped):

@@ -43,8 +43,8 @@ class Site:
     def soup(self, page: str) -> BeautifulSoup:
         return _soup(self.root / page)
 
-    def ids(self, page: str) -> set[str]:
-        return {el["id"] for el in self.soup(page).find_all(id=True)}
+    def ids(self, page: str) -> frozenset[str]:
+        return _ids(self.root / page)
 
     def resolve(self, page: str, href: str) -> tuple[str, str]:
         """(site path of the file ``href`` on ``page`` points at, fragment)."""
@@ -66,6 +66,11 @@ class Site:
 @cache
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+@cache
+def _ids(path: Path) -> frozenset[str]:
+    return frozenset(el["id"] for el in _soup(path).find_all(id=True))
 
 
 @cache

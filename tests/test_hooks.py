@@ -17,12 +17,18 @@ def _load(name: str):  # noqa: ANN202
 
 
 cjk = _load("cjk_linebreaks")
+copy_code = _load("copy_code")
 
 
 def test_line_break_between_chinese_characters_is_removed() -> None:
     assert cjk.join_cjk_lines("<p>自注意力先把输入\n分别乘以三个矩阵，\n得到查询</p>") == (
         "<p>自注意力先把输入分别乘以三个矩阵，得到查询</p>"
     )
+
+
+def test_line_break_next_to_inline_tags_and_chinese_quotes_is_removed() -> None:
+    html = '<p>再乘以\n<a href="g/#o">输出投影</a>，当作“批\n量”</p>'
+    assert cjk.join_cjk_lines(html) == '<p>再乘以<a href="g/#o">输出投影</a>，当作“批量”</p>'
 
 
 def test_line_break_next_to_latin_text_is_kept() -> None:
@@ -38,3 +44,18 @@ def test_code_keeps_its_line_breaks() -> None:
         cjk.join_cjk_lines(html)
         == "<pre><code># 注释\n# 第二行</code></pre><p>一二</p><code>三\n四</code>"
     )
+
+
+def test_copy_text_drops_prompts_and_output() -> None:
+    session = ">>> x = 1 + 1\n>>> x\n2\n>>> print('a')\na\n"
+    assert copy_code.code_to_copy(session) == "x = 1 + 1\nx\nprint('a')\n"
+
+
+def test_copy_text_ends_compound_statements_with_a_blank_line() -> None:
+    session = ">>> for i in range(2):\n...     print(i)\n0\n1\n>>> i\n1\n"
+    assert copy_code.code_to_copy(session) == "for i in range(2):\n    print(i)\n\ni\n"
+
+
+def test_copy_text_drops_tracebacks() -> None:
+    session = ">>> 1 / 0\nTraceback (most recent call last):\n    ...\nZeroDivisionError: x\n"
+    assert copy_code.code_to_copy(session) == "1 / 0\n"

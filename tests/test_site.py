@@ -147,13 +147,21 @@ def test_edit_links_point_at_the_page_source(site: Site) -> None:
         assert edit["href"].endswith(f"/docs/{source}"), edit["href"]
 
 
-def test_copy_button_is_on_and_copies_code_only(site: Site) -> None:
+def test_copy_button_is_on_and_every_pycon_block_copies_its_code_only(site: Site) -> None:
+    from test_hooks import copy_code
+
     config = site.soup("index.html").select_one("#__config")
     assert config is not None and "content.code.copy" in json.loads(config.get_text())["features"]
-    css = (site.root / "assets/css/extra.css").read_text()
-    assert re.search(
-        r"\[data-md-copying\] \.gp,\s*\[data-md-copying\] \.go\s*\{\s*display: none", css
-    )
+    blocks = 0
+    for page in site.html_pages():
+        for div in site.soup(page).select("div.language-pycon.highlight"):
+            session = div.find("code").get_text()
+            assert div.get("data-copy") == copy_code.code_to_copy(session), (
+                f"{page}: {session[:60]}"
+            )
+            assert ">>>" not in div["data-copy"]
+            blocks += 1
+    assert blocks > 0
 
 
 def test_light_and_dark_palettes_are_offered(site: Site) -> None:

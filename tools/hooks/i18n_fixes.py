@@ -100,12 +100,46 @@ _NOTEBOOK_LOADERS = (
     re.compile(r"<script type=\"module\">(?:(?!</script>).)*?jp-Mermaid.*?</script>", re.DOTALL),
 )
 _CDN = re.compile(r"cdnjs\.cloudflare\.com|cdn\.jsdelivr\.net|unpkg\.com")
+# A notebook heading written as on the Markdown pages, "## 数据 { #data }", as nbconvert renders it
+_ANCHOR = r"\s*\{\s*#(?P<id>[A-Za-z][\w-]*)\s*\}\s*"
+_HEADING = re.compile(
+    rf"<h(?P<level>[1-6])(?P<attrs>[^>]*)>(?P<text>(?:(?!</h[1-6]>).)*?){_ANCHOR}"
+    r"(?P<link><a class=\"anchor-link\" href=\"#[^\"]*\">(?:(?!</a>).)*</a>)?</h(?P=level)>",
+    re.DOTALL,
+)
+
+
+def _explicit_heading_ids(html: str) -> str:
+    def heading(m: re.Match[str]) -> str:
+        attrs = re.sub(r'\s*\bid="[^"]*"', "", m["attrs"])
+        link = f'<a class="anchor-link" href="#{m["id"]}">¶</a>' if m["link"] else ""
+        return f'<h{m["level"]}{attrs} id="{m["id"]}">{m["text"].rstrip()}{link}</h{m["level"]}>'
+
+    return _HEADING.sub(heading, html)
+
+
+def _explicit_toc_ids(items: Any) -> None:
+    for item in items:
+        if m := re.search(_ANCHOR + "$", item.title):
+            item.title = item.title[: m.start()].rstrip()
+            item.id = m["id"]
+        _explicit_toc_ids(item.children)
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
-    """Drop mkdocs-jupyter's MathJax and mermaid loaders from notebook pages."""
+    """Notebook pages: explicit heading anchors; no MathJax or mermaid loaders.
+
+    Headings in notebooks carry the same explicit English anchors as the Markdown pages
+    (``## 数据 { #data }`` and ``## The data { #data }``); neither nbconvert nor mkdocs-jupyter's
+    table of contents reads attr_list, so the anchor is moved into the heading's id and the
+    table of contents here (without it, Chinese headings get empty ids and TOC links ``#_1``).
+    """
     if not isinstance(page.file, NotebookFile):
         return html
+    html = _explicit_heading_ids(html)
+    _explicit_toc_ids(page.toc)
+    if page.title and (m := re.search(_ANCHOR + "$", page.title)):  # from the h1 (mkdocs-jupyter)
+        page.title = page.title[: m.start()].rstrip()
     for loader in _NOTEBOOK_LOADERS:
         html = loader.sub("", html)
     if match := _CDN.search(html):

@@ -1,0 +1,187 @@
+"""Shared pieces of the browser tests: Debian's headless Chromium driven by Playwright, and the
+built site served on 127.0.0.1 the way a static host serves it.
+
+Chromium is /usr/bin/chromium, or QKV_CHROMIUM=/path. `make test` installs it in CI; elsewhere
+the browser tests are skipped with one line saying how to enable them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import gzip
+import http.server
+import io
+import os
+import threading
+from collections.abc import Coroutine, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("QKV_CHROMIUM", "/usr/bin/chromium"))
+# Without the networking flags Chromium calls home over a closed network at every start.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
+TIMEOUT_MS = 10_000  # any single wait; Playwright's default of 30 s only slows a failing run
+
+_T = TypeVar("_T")
+
+
+def require_chromium() -> None:
+    """Skip (or, in CI, fail) when there is no Chromium to drive."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the browser tests, but {CHROMIUM} is missing")
+    pytest.skip(
+        f"browser tests need Chromium at {CHROMIUM}: `apt-get install chromium` "
+        "(Debian/Ubuntu) or set QKV_CHROMIUM=/path/to/chromium, then run make test again"
+    )
+
+
+class _StaticHost(http.server.SimpleHTTPRequestHandler):
+    """Serves files like a static host: text types gzip-compressed when the browser asks."""
+
+    COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def send_head(self):  # noqa: ANN201 (the base class returns a file object or None)
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the base class redirects "dir" to "dir/"
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.suffix in self.COMPRESSIBLE and path.is_file()):
+            return super().send_head()
+        body = _gzipped(path, path.stat().st_mtime_ns)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@functools.lru_cache(maxsize=256)
+def _gzipped(path: Path, mtime_ns: int) -> bytes:
+    """The file compressed once per version, not once per request (mtime_ns keys the cache)."""
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
+def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``root`` on a free port of 127.0.0.1; returns the server and its base URL."""
+    handler = functools.partial(_StaticHost, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def run_async(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coro`` on an event loop in a thread of its own (the sync Playwright API may own
+    this thread's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@dataclass
+class Visit:
+    """What one page load did, as the browser saw it."""
+
+    url: str
+    status: int = 0
+    lang: str = ""
+    requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    switcher: dict[str, str] = field(default_factory=dict)
+    math_total: int = 0
+    math_rendered: int = 0
+    raw_math_visible: bool = False
+    bytes_loaded: int = 0  # transferred (gzip where the server compresses)
+    bytes_uncompressed: int = 0
+
+
+_RAW_MATH = r"""(() => {
+    const prose = '.md-content p, .md-content li, .md-content td';
+    const t = [...document.querySelectorAll(prose)].map(e => e.innerText).join('\n');
+    return /\$\$|\\\(|\\\[/.test(t);
+})()"""
+_SWITCHER = (
+    "Object.fromEntries([...document.querySelectorAll('a.md-select__link[hreflang]')]"
+    ".map(a => [a.hreflang, a.href]))"
+)
+
+
+async def _visit(context: Any, url: str) -> Visit:
+    page = await context.new_page()
+    v = Visit(url)
+    page.on("request", lambda r: v.requests.append(r.url))
+    page.on("requestfailed", lambda r: v.failed.append(f"{r.url} ({r.failure})"))
+    page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: v.errors.append(str(e)))
+    finished: list[Any] = []
+    page.on("requestfinished", lambda r: finished.append(r))
+    # Every page starts the search worker, which fetches the index after the load event;
+    # waiting until that request has finished makes the byte count complete without a sleep.
+    index_loaded = lambda r: r.url.endswith("search/search_index.json")  # noqa: E731
+    async with page.expect_event("requestfinished", index_loaded):
+        resp = await page.goto(url, wait_until="load")
+    v.status = resp.status if resp is not None else 0
+    v.lang = await page.evaluate("document.documentElement.lang")
+    v.switcher = await page.evaluate(_SWITCHER)
+    v.math_total = await page.locator(".arithmatex").count()
+    v.math_rendered = await page.locator(".arithmatex .katex").count()
+    v.raw_math_visible = await page.evaluate(_RAW_MATH)
+    sizes: dict[str, tuple[int, int]] = {}
+    for req in finished:
+        r = await req.response()
+        if r is None:
+            continue
+        if r.status >= 400:
+            v.failed.append(f"{r.url} (HTTP {r.status})")
+        with contextlib.suppress(Exception):  # a body the browser no longer holds counts 0
+            sizes[r.url] = ((await req.sizes())["responseBodySize"], len(await r.body()))
+    v.bytes_loaded = sum(t for t, _ in sizes.values())
+    v.bytes_uncompressed = sum(u for _, u in sizes.values())
+    await page.close()
+    return v
+
+
+async def _survey(base_url: str, paths: Iterable[str], concurrency: int) -> dict[str, Visit]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        context = await browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(path: str) -> tuple[str, Visit]:
+            async with limit:
+                return path, await _visit(context, base_url + path.removesuffix("index.html"))
+
+        visits = dict(await asyncio.gather(*(one(p) for p in paths)))
+        await browser.close()
+    return visits
+
+
+def survey(base_url: str, paths: Iterable[str], concurrency: int = 4) -> dict[str, Visit]:
+    """Load every page in ``paths`` (site paths such as "en/heads/index.html"), a few at a time,
+    each in a fresh tab, and record what happened."""
+    return run_async(_survey(base_url, list(paths), concurrency))

@@ -18,7 +18,7 @@ export QKV_CHROMIUM := $(CHROMIUM)
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: serve build test lint system-deps clean
+.PHONY: serve build test lint system-deps audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ endif
 
 test: system-deps lint build
 	QKV_SITE_DIR=$(SITE) $(BIN)/python -m pytest
+
+# Lighthouse (pinned in tools/audit/package.json, installed from the npm registry on first use)
+# on one chapter per language; fails below 90 for performance or accessibility. Not part of
+# `make test`: it takes a minute and its performance score moves by a few points between runs.
+audit: build
+	@test -x tools/audit/node_modules/.bin/lighthouse || npm ci --prefix tools/audit --no-audit --no-fund
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/audit.py $(SITE)
 
 clean:
 	rm -rf $(SITE) .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
-"""Shared pieces of the browser tests: Debian's headless Chromium driven by Playwright, and the
-built site served on 127.0.0.1 the way a static host serves it.
+"""Shared pieces of the browser tests: Debian's headless Chromium driven by Playwright, and a
+survey that loads pages a few tabs at a time (the site is served by tools/static_host.py).
 
 Chromium is /usr/bin/chromium, or QKV_CHROMIUM=/path. `make test` installs it in CI; elsewhere
 the browser tests are skipped with one line saying how to enable them.
@@ -10,12 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
-import gzip
-import http.server
-import io
 import os
-import threading
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,46 +45,6 @@ def require_chromium() -> None:
         f"browser tests need Chromium at {CHROMIUM}: `apt-get install chromium` "
         "(Debian/Ubuntu) or set QKV_CHROMIUM=/path/to/chromium, then run make test again"
     )
-
-
-class _StaticHost(http.server.SimpleHTTPRequestHandler):
-    """Serves files like a static host: text types gzip-compressed when the browser asks."""
-
-    COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map")
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-    def send_head(self):  # noqa: ANN201 (the base class returns a file object or None)
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not self.path.split("?")[0].endswith("/"):
-                return super().send_head()  # the base class redirects "dir" to "dir/"
-            path = path / "index.html"
-        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not (accepts and path.suffix in self.COMPRESSIBLE and path.is_file()):
-            return super().send_head()
-        body = _gzipped(path, path.stat().st_mtime_ns)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-
-@functools.lru_cache(maxsize=256)
-def _gzipped(path: Path, mtime_ns: int) -> bytes:
-    """The file compressed once per version, not once per request (mtime_ns keys the cache)."""
-    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-
-
-def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve ``root`` on a free port of 127.0.0.1; returns the server and its base URL."""
-    handler = functools.partial(_StaticHost, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def run_async(coro: Coroutine[Any, Any, _T]) -> _T:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # lets test modules import docblocks, sitecheck
+sys.path.insert(0, str(Path(__file__).parent.parent / "tools"))  # ... and static_host
 
 _doc_blocks: Counter[tuple[str, str]] = Counter()
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium, serve
+from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
 from docblocks import DOCS, fences
+from static_host import serve
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser import Visit, require_chromium, serve, survey
+from browser import Visit, require_chromium, survey
 from sitecheck import page_paths
+from static_host import serve
 
 # Budgets for the bytes one page load transfers, served gzip-compressed as GitHub Pages serves
 # text (the uncompressed sizes are reported beside them).

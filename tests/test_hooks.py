@@ -18,6 +18,8 @@ def _load(name: str):  # noqa: ANN202
 
 cjk = _load("cjk_linebreaks")
 copy_code = _load("copy_code")
+images = _load("images")
+math = _load("math")
 
 
 def test_line_break_between_chinese_characters_is_removed() -> None:
@@ -59,3 +61,25 @@ def test_copy_text_ends_compound_statements_with_a_blank_line() -> None:
 def test_copy_text_drops_tracebacks() -> None:
     session = ">>> 1 / 0\nTraceback (most recent call last):\n    ...\nZeroDivisionError: x\n"
     assert copy_code.code_to_copy(session) == "1 / 0\n"
+
+
+def test_local_svg_gets_its_viewbox_size(tmp_path: Path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "d.svg").write_text('<svg xmlns="x" viewBox="0 0 640 200.4"></svg>')
+    html = '<p><img alt="a" src="../assets/d.svg" /></p>'
+    assert images.size_images(html, "heads/", tmp_path) == (
+        '<p><img alt="a" src="../assets/d.svg" width="640" height="200" loading="lazy" '
+        'decoding="async" /></p>'
+    )
+
+
+def test_math_is_typeset_into_html_and_mathml() -> None:
+    out = math.typeset('<p><span class="arithmatex">\\(x^2\\)</span></p>', "page.md")
+    assert 'class="katex"' in out and "<annotation" in out and "\\(" not in out
+
+
+def test_math_that_katex_cannot_parse_names_the_page() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="page.md: KaTeX cannot typeset"):
+        math.typeset('<span class="arithmatex">\\(\\frac{1}\\)</span>', "page.md")

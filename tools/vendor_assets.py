@@ -19,18 +19,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_VENDOR = ROOT / "docs" / "assets" / "vendor"  # served with the site
+BUILD_VENDOR = ROOT / "tools" / "vendor"  # used when the site is built, never served
 TEST_VENDOR = ROOT / "tests" / "vendor"  # used by the browser tests only, never served
 
 # name -> (version, folder, {path inside the package: path under <folder>/<name>/})
 PACKAGES: dict[str, tuple[str, Path, dict[str, str]]] = {
+    # The stylesheet and fonts of the math that the build typesets (tools/hooks/math.py).
     "katex": (
         "0.19.1",
         SITE_VENDOR,
         {
             "LICENSE": "LICENSE",
-            "dist/katex.min.js": "katex.min.js",
             "dist/katex.min.css": "katex.min.css",
-            "dist/contrib/auto-render.min.js": "auto-render.min.js",
             "dist/fonts/*.woff2": "fonts/",
         },
     ),
@@ -84,9 +84,20 @@ def vendor(name: str, version: str, folder: Path, files: dict[str, str]) -> None
     print(f"vendored {name}@{version} -> {dest.relative_to(ROOT)}")
 
 
+# The same KaTeX release's script, run by Node.js at build time (tools/katex_render.js).
+BUILD_PACKAGES: dict[str, tuple[str, Path, dict[str, str]]] = {
+    "katex": (
+        PACKAGES["katex"][0],
+        BUILD_VENDOR,
+        {"LICENSE": "LICENSE", "dist/katex.min.js": "katex.min.js"},
+    ),
+}
+
+
 def main() -> None:
-    for name, (version, folder, files) in PACKAGES.items():
-        vendor(name, version, folder, files)
+    for packages in (PACKAGES, BUILD_PACKAGES):
+        for name, (version, folder, files) in packages.items():
+            vendor(name, version, folder, files)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import os
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
@@ -83,6 +82,20 @@ _SWITCHER = (
 )
 
 
+_SITE_ROOT: dict[str, Path] = {}  # base URL -> the folder served there (set by survey)
+
+
+def _size_on_disk(url: str) -> int:
+    """Uncompressed size of what ``url`` serves: read from the served folder, which is cheaper
+    than pulling every body out of the browser."""
+    for base, root in _SITE_ROOT.items():
+        if url.startswith(base):
+            rel = url[len(base) :].split("?")[0].split("#")[0]
+            path = root / rel
+            return (path / "index.html" if path.is_dir() else path).stat().st_size
+    return 0
+
+
 async def _visit(context: Any, url: str) -> Visit:
     page = await context.new_page()
     v = Visit(url)
@@ -110,8 +123,7 @@ async def _visit(context: Any, url: str) -> Visit:
             continue
         if r.status >= 400:
             v.failed.append(f"{r.url} (HTTP {r.status})")
-        with contextlib.suppress(Exception):  # a body the browser no longer holds counts 0
-            sizes[r.url] = ((await req.sizes())["responseBodySize"], len(await r.body()))
+        sizes[r.url] = ((await req.sizes())["responseBodySize"], _size_on_disk(r.url))
     v.bytes_loaded = sum(t for t, _ in sizes.values())
     v.bytes_uncompressed = sum(u for _, u in sizes.values())
     await page.close()
@@ -136,7 +148,10 @@ async def _survey(base_url: str, paths: Iterable[str], concurrency: int) -> dict
     return visits
 
 
-def survey(base_url: str, paths: Iterable[str], concurrency: int = 4) -> dict[str, Visit]:
-    """Load every page in ``paths`` (site paths such as "en/heads/index.html"), a few at a time,
-    each in a fresh tab, and record what happened."""
+def survey(
+    base_url: str, root: Path, paths: Iterable[str], concurrency: int = 4
+) -> dict[str, Visit]:
+    """Load every page in ``paths`` (site paths such as "en/heads/index.html") of the folder
+    ``root`` served at ``base_url``, a few at a time, each in a fresh tab; record what happened."""
+    _SITE_ROOT[base_url] = root
     return run_async(_survey(base_url, list(paths), concurrency))

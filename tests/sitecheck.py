@@ -75,7 +75,7 @@ def _ids(path: Path) -> frozenset[str]:
 
 @cache
 def _soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(_read(path), "html.parser")
+    return BeautifulSoup(_read(path), "lxml")
 
 
 def page_paths() -> list[str]:

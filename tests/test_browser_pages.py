@@ -28,10 +28,10 @@ def base_url(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def visits(base_url: str) -> dict[str, Visit]:
+def visits(base_url: str, built_site: Path) -> dict[str, Visit]:
     """Every page loaded once, four tabs at a time; the tests below read what happened."""
     require_chromium()
-    return survey(base_url, PAGES)
+    return survey(base_url, built_site, PAGES)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -99,7 +99,7 @@ def test_offline_archive_works_with_no_network(built_site: Path, tmp_path: Path)
     server, url = serve(tmp_path / "qkv-explained")
     try:
         pages = ["index.html", "en/index.html", PAGES[1]]
-        for path, v in survey(url, pages).items():
+        for path, v in survey(url, tmp_path / "qkv-explained", pages).items():
             assert v.status == 200, f"{path}: HTTP {v.status}"
             assert all(u.startswith(url) for u in v.requests), v.requests
             assert not v.failed and not v.errors, (v.failed, v.errors)

@@ -72,3 +72,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             pytest.fail(f"QKV_SITE_DIR={given} holds no built site; run `make build`")
         return path
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site: Path) -> Iterator[str]:
+    """The built site served on 127.0.0.1 as a static host serves it (tools/static_host.py)."""
+    from static_host import serve
+
+    server, url = serve(built_site)
+    yield url
+    server.shutdown()

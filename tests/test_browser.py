@@ -13,16 +13,8 @@ from typing import Any
 import pytest
 from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
 from docblocks import DOCS, fences
-from static_host import serve
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def base_url(built_site: Path) -> Iterator[str]:
-    server, url = serve(built_site)
-    yield url
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")

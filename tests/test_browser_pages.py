@@ -4,7 +4,7 @@ the same page, math is typeset, and the page stays within its weight budget."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,6 @@ TEXT_PAGE_BUDGET = 1_500_000  # a text chapter
 NOTEBOOK_PAGE_BUDGET = 2_500_000  # a notebook page
 
 PAGES = [f"{lang}{p}" for lang in ("", "en/") for p in page_paths()]
-
-
-@pytest.fixture(scope="module")
-def base_url(built_site: Path) -> Iterator[str]:
-    server, url = serve(built_site)
-    yield url
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")

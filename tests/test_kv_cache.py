@@ -2,22 +2,9 @@
 
 import pytest
 import torch
+from attention_configs import CONFIG_NAMES, CONFIGS, TOL, make
 
-from qkvlib import KVCache, MultiHeadAttention
-
-TOL = 1e-10  # float64
-
-CONFIGS = [
-    pytest.param(32, 4, None, None, id="mha"),
-    pytest.param(32, 8, 2, None, id="gqa"),
-    pytest.param(32, 4, 1, None, id="mqa"),
-    pytest.param(24, 4, 2, 10, id="gqa-h*d!=C"),
-]
-
-
-def make(d_model, num_heads, num_kv_heads=None, head_dim=None):
-    torch.manual_seed(0)
-    return MultiHeadAttention(d_model, num_heads, num_kv_heads, head_dim).double().eval()
+from qkvlib import KVCache
 
 
 def test_empty_cache_has_seq_len_zero():
@@ -49,7 +36,7 @@ def test_cache_stores_kv_heads_not_repeated_query_heads():
     assert cache.k.shape == (1, 2, 5, 4)  # (B, h_kv, S, d)
 
 
-@pytest.mark.parametrize(("d_model", "num_heads", "num_kv_heads", "head_dim"), CONFIGS)
+@pytest.mark.parametrize(CONFIG_NAMES, CONFIGS)
 def test_prefill_then_one_token_decode_equals_full_causal_forward_float64(
     d_model, num_heads, num_kv_heads, head_dim
 ):

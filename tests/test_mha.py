@@ -7,24 +7,9 @@ F.linear + F.scaled_dot_product_attention; float64, max abs difference < 1e-10.
 import pytest
 import torch
 import torch.nn.functional as F
+from attention_configs import CONFIG_NAMES, CONFIGS, TOL, make
 
 from qkvlib import MultiHeadAttention, causal_mask, padding_mask
-
-TOL = 1e-10  # float64
-
-# (d_model, num_heads, num_kv_heads, head_dim): plain, GQA, MQA, h*d != C (wider and narrower)
-CONFIGS = [
-    pytest.param(32, 4, None, None, id="mha"),
-    pytest.param(32, 8, 2, None, id="gqa"),
-    pytest.param(32, 4, 1, None, id="mqa"),
-    pytest.param(24, 4, 2, 10, id="gqa-h*d=40>C=24"),
-    pytest.param(48, 6, 3, 4, id="gqa-h*d=24<C=48"),
-]
-
-
-def make(d_model, num_heads, num_kv_heads=None, head_dim=None, bias=True, seed=0):
-    torch.manual_seed(seed)
-    return MultiHeadAttention(d_model, num_heads, num_kv_heads, head_dim, bias).double().eval()
 
 
 def x_for(m, B=2, T=6, seed=1):
@@ -77,7 +62,7 @@ def test_bias_false_removes_all_four_biases():
     assert all(p.bias is None for p in (m.q_proj, m.k_proj, m.v_proj, m.o_proj))
 
 
-@pytest.mark.parametrize(("d_model", "num_heads", "num_kv_heads", "head_dim"), CONFIGS)
+@pytest.mark.parametrize(CONFIG_NAMES, CONFIGS)
 def test_output_and_weight_shapes(d_model, num_heads, num_kv_heads, head_dim):
     m = make(d_model, num_heads, num_kv_heads, head_dim)
     out, w = m(x_for(m, B=2, T=6), return_weights=True)
@@ -85,7 +70,7 @@ def test_output_and_weight_shapes(d_model, num_heads, num_kv_heads, head_dim):
     assert w.shape == (2, num_heads, 6, 6)
 
 
-@pytest.mark.parametrize(("d_model", "num_heads", "num_kv_heads", "head_dim"), CONFIGS)
+@pytest.mark.parametrize(CONFIG_NAMES, CONFIGS)
 def test_causal_forward_matches_torch_sdpa_reference_float64(
     d_model, num_heads, num_kv_heads, head_dim
 ):
@@ -94,7 +79,7 @@ def test_causal_forward_matches_torch_sdpa_reference_float64(
     assert (m(x, is_causal=True) - reference(m, x, is_causal=True)).abs().max() < TOL
 
 
-@pytest.mark.parametrize(("d_model", "num_heads", "num_kv_heads", "head_dim"), CONFIGS)
+@pytest.mark.parametrize(CONFIG_NAMES, CONFIGS)
 def test_unmasked_forward_matches_torch_sdpa_reference_float64(
     d_model, num_heads, num_kv_heads, head_dim
 ):

@@ -44,6 +44,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from reporting import sections
 
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser = [r for r in skipped if "test_browser" in r.nodeid]
+    if browser:  # one line, whatever the number of workers
+        reason = browser[0].longrepr[2] if isinstance(browser[0].longrepr, tuple) else ""
+        reason = reason.removeprefix("Skipped: ")
+        sections["browser tests skipped"].append(f"{len(browser)} skipped: {reason}")
     for title, lines in sections.items():
         terminalreporter.section(title)
         for line in lines:
@@ -82,3 +88,20 @@ def base_url(built_site: Path) -> Iterator[str]:
     server, url = serve(built_site)
     yield url
     server.shutdown()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium (and outside CI) skip every browser test, and say so in one line."""
+    import os
+
+    from browser import CHROMIUM
+
+    if CHROMIUM.exists() or os.environ.get("CI") == "true":
+        return  # in CI a missing browser fails the tests instead (browser.require_chromium)
+    browser_tests = [i for i in items if i.path.name.startswith("test_browser")]
+    reason = (
+        f"browser tests need Chromium at {CHROMIUM}: `apt-get install chromium` (Debian/Ubuntu)"
+        " or set QKV_CHROMIUM=/path/to/chromium, then run make test again"
+    )
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason=reason))

@@ -40,9 +40,14 @@ lint: $(STAMP)
 # tests then say how to enable them.
 system-deps:
 ifeq ($(CI),true)
-	@test -x $(CHROMIUM) && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	@missing=""; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 endif
 
 test: system-deps lint build

@@ -66,18 +66,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built site: QKV_SITE_DIR (set by `make test` after its strict build), else built now."""
+    """The built site: QKV_SITE_DIR (built by `make test`, possibly still building), else built now.
+
+    `make test` starts the strict build in the background and names a status file that the build
+    writes when it ends (its exit code); the site is used once that file says 0.
+    """
     import os
+    import time
 
     from sitecheck import build_site
 
     given = os.environ.get("QKV_SITE_DIR")
-    if given:
-        path = Path(given)
-        if not (path / "index.html").exists():
-            pytest.fail(f"QKV_SITE_DIR={given} holds no built site; run `make build`")
-        return path
-    return build_site(tmp_path_factory.mktemp("site"))
+    if not given:
+        return build_site(tmp_path_factory.mktemp("site"))
+    status = os.environ.get("QKV_SITE_BUILD_STATUS")
+    if status:
+        deadline = time.monotonic() + 600
+        while not Path(status).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        code = Path(status).read_text().strip() if Path(status).exists() else "timeout"
+        if code != "0":
+            log = Path(os.environ.get("QKV_SITE_BUILD_LOG", "")).read_text(errors="replace")
+            pytest.fail(f"the strict build failed ({code}):\n{log[-5000:]}", pytrace=False)
+    path = Path(given)
+    if not (path / "index.html").exists():
+        pytest.fail(f"QKV_SITE_DIR={given} holds no built site; run `make build`")
+    return path
 
 
 @pytest.fixture(scope="session")

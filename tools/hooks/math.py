@@ -5,7 +5,8 @@ to typeset in the browser. Typesetting in the browser shifts the layout after th
 and blocks the main thread while it runs; doing it here instead means readers download no math
 script at all, only KaTeX's stylesheet and the fonts a page uses. KaTeX runs in Node.js
 (tools/katex_render.js, one process per build); the result is KaTeX's HTML plus MathML, so
-screen readers read the formulas. A formula KaTeX cannot parse stops the build, naming the page.
+screen readers read the formulas. A formula KaTeX cannot parse stops the build, naming the
+page. The search index keeps the formulas' TeX source.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 _SCRIPT = Path(__file__).resolve().parent.parent / "katex_render.js"
 _INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re.S)
-_DISPLAY = re.compile(r'<div class="arithmatex">\s*\\\[(?P<tex>.*?)\\\]\s*</div>', re.S)
+_DISPLAY = re.compile(
+    r'<div class="arithmatex"(?P<attrs>[^>]*)>\s*\\\[(?P<tex>.*?)\\\]\s*</div>', re.S
+)
 
 
 class _KaTeX:
@@ -78,13 +81,15 @@ def typeset(content: str, where: str) -> str:
 
     def display(m: re.Match[str]) -> str:
         out = _katex.render(html.unescape(m["tex"]).strip(), True, where)
-        return f'<div class="arithmatex">{out}</div>'
+        return f'<div class="arithmatex"{m["attrs"]}>{out}</div>'
 
     return _INLINE.sub(inline, _DISPLAY.sub(display, content))
 
 
-def on_page_content(html_: str, page: Any, config: Any, files: Any) -> str:
-    return typeset(html_, page.file.src_uri)
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    # After the page is rendered, so the search index keeps the plain TeX of each formula
+    # (indexing KaTeX's markup would be slow and fill the index with layout text).
+    return typeset(output, page.file.src_uri)
 
 
 def on_post_build(config: Any) -> None:

@@ -58,8 +58,7 @@ BUILD_LOG    := .site-build.log
 test: system-deps $(STAMP)
 	@rm -f $(BUILD_STATUS)
 	@( $(BIN)/python tools/build_site.py $(SITE) > $(BUILD_LOG) 2>&1; echo $$? > $(BUILD_STATUS) ) &
-	$(BIN)/ruff check qkvlib tests tools
-	$(BIN)/mypy
+	@$(MAKE) --no-print-directory lint
 	QKV_SITE_DIR=$(SITE) QKV_SITE_BUILD_STATUS=$(BUILD_STATUS) QKV_SITE_BUILD_LOG=$(BUILD_LOG) \
 	  $(BIN)/python -m pytest
 

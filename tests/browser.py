@@ -82,21 +82,16 @@ _SWITCHER = (
 )
 
 
-_SITE_ROOT: dict[str, Path] = {}  # base URL -> the folder served there (set by survey)
+def _size_on_disk(url: str, base_url: str, root: Path) -> int:
+    """Uncompressed size of what ``url`` serves, read from ``root`` (served at ``base_url``):
+    cheaper than pulling every body out of the browser."""
+    if not url.startswith(base_url):
+        return 0
+    path = root / url[len(base_url) :].split("?")[0].split("#")[0]
+    return (path / "index.html" if path.is_dir() else path).stat().st_size
 
 
-def _size_on_disk(url: str) -> int:
-    """Uncompressed size of what ``url`` serves: read from the served folder, which is cheaper
-    than pulling every body out of the browser."""
-    for base, root in _SITE_ROOT.items():
-        if url.startswith(base):
-            rel = url[len(base) :].split("?")[0].split("#")[0]
-            path = root / rel
-            return (path / "index.html" if path.is_dir() else path).stat().st_size
-    return 0
-
-
-async def _visit(context: Any, url: str) -> Visit:
+async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     page = await context.new_page()
     v = Visit(url)
     page.on("request", lambda r: v.requests.append(r.url))
@@ -123,14 +118,19 @@ async def _visit(context: Any, url: str) -> Visit:
             continue
         if r.status >= 400:
             v.failed.append(f"{r.url} (HTTP {r.status})")
-        sizes[r.url] = ((await req.sizes())["responseBodySize"], _size_on_disk(r.url))
+        sizes[r.url] = (
+            (await req.sizes())["responseBodySize"],
+            _size_on_disk(r.url, base_url, root),
+        )
     v.bytes_loaded = sum(t for t, _ in sizes.values())
     v.bytes_uncompressed = sum(u for _, u in sizes.values())
     await page.close()
     return v
 
 
-async def _survey(base_url: str, paths: Iterable[str], concurrency: int) -> dict[str, Visit]:
+async def _survey(
+    base_url: str, root: Path, paths: Iterable[str], concurrency: int
+) -> dict[str, Visit]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -141,7 +141,8 @@ async def _survey(base_url: str, paths: Iterable[str], concurrency: int) -> dict
 
         async def one(path: str) -> tuple[str, Visit]:
             async with limit:
-                return path, await _visit(context, base_url + path.removesuffix("index.html"))
+                url = base_url + path.removesuffix("index.html")
+                return path, await _visit(context, url, base_url, root)
 
         visits = dict(await asyncio.gather(*(one(p) for p in paths)))
         await browser.close()
@@ -153,5 +154,4 @@ def survey(
 ) -> dict[str, Visit]:
     """Load every page in ``paths`` (site paths such as "en/heads/index.html") of the folder
     ``root`` served at ``base_url``, a few at a time, each in a fresh tab; record what happened."""
-    _SITE_ROOT[base_url] = root
-    return run_async(_survey(base_url, list(paths), concurrency))
+    return run_async(_survey(base_url, root, list(paths), concurrency))

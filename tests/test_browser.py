@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
 from docblocks import DOCS, fences
+from sitecheck import nav_pages
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
@@ -123,17 +124,7 @@ def test_copy_button_copies_code_that_prints_what_the_page_shows(
 
 
 def _first_chapter() -> str:
-    import yaml
-
-    def leaves(nav: list) -> list[str]:
-        out: list[str] = []
-        for item in nav:
-            for value in item.values():
-                out += leaves(value) if isinstance(value, list) else [value]
-        return out
-
-    nav = yaml.safe_load((DOCS.parent / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
-    return leaves(nav)[1].removesuffix(".md") + "/"  # the first page after the home page
+    return nav_pages()[1].removesuffix(".md") + "/"  # the first page after the home page
 
 
 @pytest.mark.parametrize("path", ["", "en/", _first_chapter(), "en/" + _first_chapter()])

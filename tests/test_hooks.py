@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str):  # noqa: ANN202
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "hooks" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cjk = _load("cjk_linebreaks")
-copy_code = _load("copy_code")
-images = _load("images")
-math = _load("math")
+# tools/ is on sys.path (tests/conftest.py), so tools/hooks/ imports as the namespace "hooks"
+from hooks import cjk_linebreaks as cjk
+from hooks import copy_code, images, math
 
 
 def test_line_break_between_chinese_characters_is_removed() -> None:

@@ -9,8 +9,8 @@ import tokenize
 from pathlib import Path
 
 import pytest
-import yaml
 from docblocks import DOCS, ROOT, Fence, fences
+from sitecheck import mkdocs_config, nav_entries, nav_pages
 
 _ANCHOR = re.compile(r"\{[^}]*#(?P<id>[A-Za-z][\w-]*)[^}]*\}\s*$")
 _HEADING = re.compile(r"^#{1,6}\s")
@@ -95,35 +95,16 @@ def test_every_heading_has_an_explicit_anchor_shared_by_both(zh: Path, en: Path)
 
 
 def test_every_nav_entry_has_an_english_title() -> None:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    (i18n,) = (p["i18n"] for p in config["plugins"] if isinstance(p, dict) and "i18n" in p)
+    plugins = mkdocs_config()["plugins"]
+    (i18n,) = (p["i18n"] for p in plugins if isinstance(p, dict) and "i18n" in p)
     en = next(lang for lang in i18n["languages"] if lang["locale"] == "en")
     translations = en.get("nav_translations", {})
-
-    def titles(nav: list) -> list[str]:
-        out = []
-        for item in nav:
-            for title, value in item.items():
-                out.append(title)
-                if isinstance(value, list):
-                    out += titles(value)
-        return out
-
-    untranslated = [t for t in titles(config["nav"]) if t not in translations]
+    untranslated = [title for title, _ in nav_entries() if title not in translations]
     assert not untranslated, f"nav titles without an English translation: {untranslated}"
 
 
 def test_every_nav_page_exists_in_both_languages() -> None:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-
-    def targets(nav: list) -> list[str]:
-        out = []
-        for item in nav:
-            for value in item.values():
-                out += targets(value) if isinstance(value, list) else [value]
-        return out
-
-    for target in targets(config["nav"]):
+    for target in nav_pages():
         stem, ext = target.rsplit(".", 1)
         for lang in ("zh", "en"):
             assert (DOCS / f"{stem}.{lang}.{ext}").exists(), f"nav entry {target}: no .{lang}.{ext}"

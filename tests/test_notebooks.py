@@ -16,17 +16,13 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import sys
 import tokenize
 from pathlib import Path
 
+import execute_notebooks  # from tools/, which tests/conftest.py puts on sys.path
 import nbformat
 import pytest
-import yaml
-from sitecheck import ROOT, Site
-
-sys.path.insert(0, str(ROOT / "tools"))
-import execute_notebooks  # noqa: E402  (tools/ is not a package)
+from sitecheck import Site, nav_pages
 
 NOTEBOOKS = execute_notebooks.notebook_paths()
 NAMES = sorted({p.name.split(".")[0] for p in NOTEBOOKS})
@@ -178,16 +174,7 @@ def test_code_shape_ignores_comments_and_label_strings() -> None:
 
 
 def test_every_notebook_is_in_the_nav() -> None:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-
-    def targets(nav: list) -> list[str]:
-        out = []
-        for item in nav:
-            for value in item.values() if isinstance(item, dict) else [item]:
-                out += targets(value) if isinstance(value, list) else [value]
-        return out
-
-    missing = [n for n in NAMES if f"notebooks/{n}.ipynb" not in targets(config["nav"])]
+    missing = [n for n in NAMES if f"notebooks/{n}.ipynb" not in nav_pages()]
     assert not missing, f"notebooks not in mkdocs.yml nav: {missing}"
 
 

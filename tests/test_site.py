@@ -156,7 +156,7 @@ def test_edit_links_point_at_the_page_source(site: Site) -> None:
 
 
 def test_copy_button_is_on_and_every_pycon_block_copies_its_code_only(site: Site) -> None:
-    from test_hooks import copy_code
+    from hooks import copy_code
 
     config = site.soup("index.html").select_one("#__config")
     assert config is not None and "content.code.copy" in json.loads(config.get_text())["features"]

@@ -20,6 +20,7 @@ from qkvlib.counting import (
 from qkvlib.heads import merge_heads, repeat_kv, split_heads
 from qkvlib.masks import causal_mask, padding_mask
 from qkvlib.mha import MultiHeadAttention
+from qkvlib.norms import RMSNorm, rms_norm
 from qkvlib.softmax import softmax
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "KVCache",
     "MultiHeadAttention",
+    "RMSNorm",
     "__version__",
     "causal_mask",
     "from_gpt2_attention",
@@ -34,6 +36,7 @@ __all__ = [
     "merge_heads",
     "padding_mask",
     "repeat_kv",
+    "rms_norm",
     "scaled_dot_product_attention",
     "softmax",
     "split_heads",

@@ -34,7 +34,7 @@ WIDGETS = ("attention-playground", "softmax-temperature", "mask-builder", "shape
 
 # --- the attention playground: a small layer trained so that its heads do different jobs ----
 
-SENTENCES = {"zh": list("小猫坐在小垫子上"), "en": "the cat sat on the mat".split()}
+SENTENCES = {"zh": list("小猫坐在小垫子上"), "en": ["the", "cat", "sat", "on", "the", "mat"]}
 VOCAB = sorted({w for words in SENTENCES.values() for w in words})
 MAX_T = 8  # positions the layer knows (one-hot), the longest sentence
 NUM_HEADS, HEAD_DIM = 3, 8
@@ -226,4 +226,3 @@ def on_post_build(config: Any) -> None:
     # With mkdocs-static-i18n this runs once per language into the same site_dir; the second
     # time (and every rebuild of `mkdocs serve` after the first) reads the cache.
     write(Path(config["site_dir"]) / DATA_DIR, export())
-

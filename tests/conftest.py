@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # lets test modules import docbl
 sys.path.insert(0, str(Path(__file__).parent.parent / "tools"))  # ... and static_host
 
 _doc_blocks: Counter[tuple[str, str]] = Counter()
+_doc_block_cache = Counter[str]()
+_smallest_margin: list[tuple[float, str]] = []
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +38,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             add(key.removeprefix("summary:"), str(value))
     if "test_doc_block[" not in report.nodeid:
         return
+    props = dict(report.user_properties)
+    if report.when == "call" and "docblock:cached" in props:
+        _doc_block_cache["from cache" if props["docblock:cached"] else "run"] += 1
+    if report.when == "call" and "docblock:margin" in props:
+        _smallest_margin.append((float(props["docblock:margin"]), report.nodeid))
     if report.when == "call" or (report.when == "setup" and report.skipped):
         lang = "zh" if ".zh.md:" in report.nodeid else "en" if ".en.md:" in report.nodeid else "?"
         _doc_blocks[(lang, report.outcome)] += 1
@@ -62,6 +69,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         if counts:
             detail = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
             terminalreporter.write_line(f"{lang}: {detail}")
+    if _doc_block_cache:
+        run, cached = _doc_block_cache["run"], _doc_block_cache["from cache"]
+        terminalreporter.write_line(
+            f"{run} run, {cached} passed earlier with the very same inputs (tools/results_cache.py)"
+        )
+    if _smallest_margin:
+        margin, nodeid = min(_smallest_margin)
+        block = nodeid.split("[", 1)[1].rstrip("]")
+        terminalreporter.write_line(
+            f"rounded floats: smallest relative distance to a rounding boundary {margin:.1e} "
+            f"({block}); a block fails below 1e-05"
+        )
 
 
 @pytest.fixture(scope="session")

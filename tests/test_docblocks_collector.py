@@ -87,14 +87,14 @@ def test_skip_marker_is_read_with_its_reason(page: Path) -> None:
 def test_nested_block_is_dedented_and_runs(page: Path) -> None:
     nested = fences(page)[6]
     assert nested.body == '>>> print("nested")\nnested\n'
-    assert run_block(nested) is None
+    assert run_block(nested).failure is None
 
 
 def test_wrong_output_fails_and_names_the_page_line(tmp_path: Path) -> None:
     p = tmp_path / "x.en.md"
     p.write_text("text\n\n```pycon\n>>> 1 + 1\n3\n```\n", encoding="utf-8")
     (block,) = fences(p)
-    report = run_block(block)
+    report = run_block(block).failure
     assert report is not None and "line 4" in report and "Expected:\n    3" in report
 
 
@@ -104,8 +104,8 @@ def test_each_block_gets_a_fresh_namespace(tmp_path: Path) -> None:
         "```pycon\n>>> secret = 1\n```\n\n```pycon\n>>> secret\n1\n```\n", encoding="utf-8"
     )
     first, second = fences(p)
-    assert run_block(first) is None
-    report = run_block(second)
+    assert run_block(first).failure is None
+    report = run_block(second).failure
     assert report is not None and "NameError" in report
 
 
@@ -113,7 +113,7 @@ def test_empty_pycon_block_fails(tmp_path: Path) -> None:
     p = tmp_path / "x.en.md"
     p.write_text("```pycon\nno prompt here\n```\n", encoding="utf-8")
     (block,) = fences(p)
-    assert run_block(block) is not None
+    assert run_block(block).failure is not None
 
 
 def test_unclosed_fence_is_an_error(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -73,17 +74,20 @@ def notebook_paths() -> list[Path]:
     return sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
-def _kernel_env() -> dict[str, str]:
+def _kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     path = os.environ.get("PYTHONPATH")
     return {
         **os.environ,
+        **(extra or {}),
         "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else ""),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silences a debugger warning on stderr
     }
 
 
-async def _execute_one(path: Path, limit: asyncio.Semaphore) -> Executed:
+async def _execute_one(
+    path: Path, limit: asyncio.Semaphore, env: dict[str, str] | None = None
+) -> Executed:
     async with limit:
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(
@@ -98,26 +102,33 @@ async def _execute_one(path: Path, limit: asyncio.Semaphore) -> Executed:
         )
         start = time.perf_counter()
         try:
-            await client.async_execute(env=_kernel_env())
+            await client.async_execute(env=_kernel_env(env))
         except Exception as exc:  # reported per notebook; the others still run
             return Executed(path, nb, time.perf_counter() - start, error=exc)
         return Executed(path, nb, time.perf_counter() - start)
 
 
-async def _execute_all(paths: list[Path], jobs: int) -> list[Executed]:
+async def _execute_all(
+    runs: list[tuple[Path, dict[str, str] | None]], jobs: int
+) -> list[Executed]:
     limit = asyncio.Semaphore(jobs)
-    return list(await asyncio.gather(*(_execute_one(p, limit) for p in paths)))
+    return list(await asyncio.gather(*(_execute_one(p, limit, env) for p, env in runs)))
 
 
-def execute(paths: list[Path], jobs: int = 2) -> list[Executed]:
+def execute(
+    paths: list[Path], jobs: int = 2, env: dict[str, str] | None = None
+) -> list[Executed]:
     """Execute ``paths`` (at most ``jobs`` at a time), each in a fresh kernel; save nothing.
+
+    ``env`` is added to the kernels' environment (e.g. another CPU kernel or thread count).
 
     A notebook stops at its first failing cell; that error is kept in ``Executed.error``.
     The event loop runs in a thread of its own, so this also works when the calling thread
     already runs one (Playwright's sync API in the same test session, a Jupyter kernel).
     """
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _execute_all(paths, jobs)).result()
+        runs = [(p, env) for p in paths]
+        return pool.submit(asyncio.run, _execute_all(runs, jobs)).result()
 
 
 def text_outputs(nb: NotebookNode) -> list[list[tuple[str, str]]]:
@@ -146,6 +157,73 @@ def text_outputs(nb: NotebookNode) -> list[list[tuple[str, str]]]:
                 raw.append(("error", f"{out.ename}: {out.evalue}"))
         cells.append([(kind, norm(text)) for kind, text in raw])
     return cells
+
+
+# The one warning qkvlib.viz gives on a machine without a CJK font (it then draws English labels).
+_NO_CJK_FONT = re.compile(r"\A[^\n]*UserWarning: qkvlib\.viz: no CJK font found[^\n]*(\n[^\n]*)?\Z")
+
+
+def without_font_fallback(cells: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """``cells`` without qkvlib.viz's no-CJK-font warning, for machines that have no CJK font.
+
+    Only a stderr output that is exactly that warning (and the source line Python prints under
+    it) is dropped; any other stderr stays and is compared.
+    """
+    return [
+        [(k, t) for k, t in cell if not (k == "stream:stderr" and _NO_CJK_FONT.match(t))]
+        for cell in cells
+    ]
+
+
+@dataclass
+class Checked:
+    """A notebook executed under one setting, compared with its committed outputs."""
+
+    path: Path
+    setting: str
+    outputs: list[list[tuple[str, str]]] | None  # text outputs, None when it failed
+    error: str | None
+    cached: bool
+
+
+def check(paths: list[Path], settings: dict[str, dict[str, str]], jobs: int = 2) -> list[Checked]:
+    """Execute each notebook under each named setting (an environment to add), comparing text.
+
+    A run whose text outputs equal the committed ones (after ``without_font_fallback`` where no
+    CJK font is installed) is cached, keyed on the notebook file, qkvlib, the pins and the
+    setting (tools/results_cache.py); only the others are executed.
+    """
+    import results_cache
+
+    from qkvlib.viz import find_cjk_font
+
+    has_font = find_cjk_font() is not None
+    out: list[Checked] = []
+    todo: list[tuple[Path, str, str]] = []
+    for name, env in settings.items():
+        label = f"{name} {sorted(env.items())} cjk-font={has_font}"
+        for path in paths:
+            k = results_cache.key("notebook", path.read_bytes(), label)
+            hit = results_cache.get(k)
+            if hit is not None:
+                out.append(Checked(path, name, [[tuple(o) for o in c] for c in hit], None, True))
+            else:
+                todo.append((path, name, k))
+    if todo:
+        runs = [(path, settings[name]) for path, name, _ in todo]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            done = pool.submit(asyncio.run, _execute_all(runs, jobs)).result()
+        for (path, name, k), result in zip(todo, done, strict=True):
+            if result.error is not None:
+                out.append(Checked(path, name, None, str(result.error), False))
+                continue
+            fresh = text_outputs(result.notebook)
+            if not has_font:
+                fresh = without_font_fallback(fresh)
+            if fresh == text_outputs(nbformat.read(path, as_version=4)):
+                results_cache.put(k, fresh)
+            out.append(Checked(path, name, fresh, None, False))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

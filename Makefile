@@ -18,7 +18,7 @@ export QKV_CHROMIUM := $(CHROMIUM)
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: serve build test lint system-deps audit clean
+.PHONY: serve build test lint check system-deps audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ serve: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/python tools/build_site.py $(SITE)
+
+# One page pair in seconds (make check PAGE=heads), or every page without browser and notebooks.
+check: $(STAMP)
+	@$(BIN)/python tools/check.py $(PAGE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check qkvlib tests tools
@@ -55,12 +59,17 @@ endif
 BUILD_STATUS := .site-build.status
 BUILD_LOG    := .site-build.log
 
+# The page rules print first, plainly (they take a second); the rest runs whatever they say, so
+# one run shows every failure, and the target fails if either part did.
 test: system-deps $(STAMP)
 	@rm -f $(BUILD_STATUS)
 	@( $(BIN)/python tools/build_site.py $(SITE) > $(BUILD_LOG) 2>&1; echo $$? > $(BUILD_STATUS) ) &
-	@$(MAKE) --no-print-directory lint
+	@$(BIN)/python tools/check.py --rules; rules=$$?; \
+	$(MAKE) --no-print-directory lint && \
 	QKV_SITE_DIR=$(SITE) QKV_SITE_BUILD_STATUS=$(BUILD_STATUS) QKV_SITE_BUILD_LOG=$(BUILD_LOG) \
-	  $(BIN)/python -m pytest
+	  $(BIN)/python -m pytest; status=$$?; \
+	if [ $$rules -ne 0 ]; then echo "make test: the page rules failed (listed at the top)"; fi; \
+	exit $$(( status || rules ))
 
 # Lighthouse (pinned in tools/audit/package.json, installed from the npm registry on first use)
 # on one chapter per language; fails below 90 for performance or accessibility. Not part of
@@ -70,4 +79,4 @@ audit: build
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/audit.py $(SITE)
 
 clean:
-	rm -rf $(SITE) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(SITE) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -5,13 +5,12 @@ from __future__ import annotations
 import posixpath
 import subprocess
 import sys
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+from pairrules import nav_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,23 +89,6 @@ def page_paths() -> list[str]:
         stem = rel[: -len(".zh.md")] if rel.endswith(".md") else rel[: -len(".zh.ipynb")]
         out.append("index.html" if stem == "index" else f"{stem}/index.html")
     return sorted(out)
-
-
-@cache
-def mkdocs_config() -> dict[str, Any]:
-    """mkdocs.yml as data (it uses no custom YAML tags)."""
-    import yaml
-
-    return yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-
-
-def nav_entries(nav: list[Any] | None = None) -> Iterator[tuple[str, Any]]:
-    """Every (title, value) of the nav, depth first; a value is a page path or a list (section)."""
-    for item in mkdocs_config()["nav"] if nav is None else nav:
-        for title, value in item.items():
-            yield title, value
-            if isinstance(value, list):
-                yield from nav_entries(value)
 
 
 def nav_pages() -> list[str]:

@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import sitelinks
+from docblocks import DOCS
 from sitecheck import Site, page_paths
 
 LOADING_TAGS = {
@@ -47,21 +49,30 @@ def test_language_switcher_keeps_the_reader_on_the_same_page(site: Site, page: s
         assert {site.resolve(here, a["href"])[0] for a in links} == {other}
 
 
-def test_every_internal_link_and_anchor_resolves(site: Site) -> None:
-    broken = []
-    for page in site.html_pages():
-        if page == "404.html":  # its links are absolute to site_url, checked on every other page
-            continue
-        for a in site.soup(page).find_all("a", href=True):
-            href = a["href"]
-            if urlsplit(href).scheme or href.startswith(("mailto:", "//")):
-                continue
-            target, fragment = site.resolve(page, href)
-            if not site.exists(target):
-                broken.append(f"{page}: {href} -> {target} (missing)")
-            elif fragment and target.endswith(".html") and fragment not in site.ids(target):
-                broken.append(f"{page}: {href} (no #{fragment} in {target})")
-    assert not broken, "\n".join(broken[:50])
+SOURCES = sorted([*DOCS.rglob("*.md"), *DOCS.rglob("*.ipynb")])
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_every_link_image_stylesheet_and_script_of_a_page_resolves(
+    site: Site, source: Path
+) -> None:
+    problems = sitelinks.page_problems(site.root, source)
+    assert not problems, "\n" + "\n".join(str(p) for p in problems)
+
+
+def test_every_page_says_which_versions_its_code_was_tested_with(site: Site) -> None:
+    from hooks import tested_with
+
+    pins = tested_with.versions()
+    constraints = (DOCS.parent / "constraints.txt").read_text(encoding="utf-8")
+    assert f"torch=={pins['torch']}" in constraints
+    assert f"transformers=={pins['transformers']}" in constraints
+    for source in SOURCES:
+        page = sitelinks.built_page(source)
+        line = site.soup(page).select_one("[data-tested-with]")
+        assert line is not None, f"{page}: no tested-with line"
+        assert line["data-tested-with"] == " · ".join(f"{k} {v}" for k, v in pins.items())
+        assert line.find("a")["href"].endswith("run-examples/#what-may-differ")
 
 
 def test_nothing_loads_from_another_host(site: Site) -> None:

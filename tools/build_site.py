@@ -11,6 +11,7 @@ and the tests both build through this script, so what is tested is what is deplo
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -21,12 +22,27 @@ ARCHIVE = "qkv-explained-offline.zip"
 TOP = "qkv-explained"  # the folder the archive unpacks into
 
 
-def build(site_dir: Path, *, quiet: bool = True) -> Path:
+# Lines of a build's output that say nothing to a contributor (progress, jieba loading its model).
+_CHATTER = re.compile(
+    r"^(INFO\b|Building prefix dict|Loading model|Prefix dict has been built|Dumping model)"
+)
+
+
+def build(site_dir: Path) -> Path:
+    """`mkdocs build --strict` into ``site_dir``; any warning fails it and is printed.
+
+    Not ``--quiet``: that option drops the warnings before strict mode counts them, so a missing
+    image or a broken anchor would pass. The INFO lines are left out of what is printed.
+    """
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)]
-    if quiet:
-        cmd.append("--quiet")
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    text = proc.stdout.decode("utf-8", errors="replace")
+    shown = [line for line in text.splitlines() if not _CHATTER.match(line)]
+    if shown:
+        print("\n".join(shown), file=sys.stderr)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, output=text)
     return pack(site_dir)
 
 
@@ -46,5 +62,7 @@ if __name__ == "__main__":
         out = build(target)
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
-    print(f"built {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}; "
-          f"offline archive {out.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"built {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}; "
+        f"offline archive {out.stat().st_size / 1e6:.1f} MB"
+    )

@@ -45,10 +45,14 @@ def strip_comments(source: str) -> str:
 
 
 def _code(f: Fence) -> list[tuple[int, str, str]]:
-    return [
-        (e.lineno, strip_comments(e.source), e.want)
-        for e in doctest.DocTestParser().get_examples(f.body)
-    ]
+    """(line, code, output) of each example; comment-only lines and examples are left out, so a
+    comment may take two lines in one language and one in the other."""
+    out = []
+    for e in doctest.DocTestParser().get_examples(f.body):
+        code = "\n".join(line for line in strip_comments(e.source).splitlines() if line.strip())
+        if code or e.want:
+            out.append((e.lineno, code, e.want))
+    return out
 
 
 def pair_problems(topic: str) -> list[Problem]:

@@ -108,16 +108,12 @@ async def _execute_one(
         return Executed(path, nb, time.perf_counter() - start)
 
 
-async def _execute_all(
-    runs: list[tuple[Path, dict[str, str] | None]], jobs: int
-) -> list[Executed]:
+async def _execute_all(runs: list[tuple[Path, dict[str, str] | None]], jobs: int) -> list[Executed]:
     limit = asyncio.Semaphore(jobs)
     return list(await asyncio.gather(*(_execute_one(p, limit, env) for p, env in runs)))
 
 
-def execute(
-    paths: list[Path], jobs: int = 2, env: dict[str, str] | None = None
-) -> list[Executed]:
+def execute(paths: list[Path], jobs: int = 2, env: dict[str, str] | None = None) -> list[Executed]:
     """Execute ``paths`` (at most ``jobs`` at a time), each in a fresh kernel; save nothing.
 
     ``env`` is added to the kernels' environment (e.g. another CPU kernel or thread count).

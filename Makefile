@@ -63,7 +63,7 @@ BUILD_LOG    := .site-build.log
 # one run shows every failure, and the target fails if either part did.
 test: system-deps $(STAMP)
 	@rm -f $(BUILD_STATUS)
-	@( $(BIN)/python tools/build_site.py $(SITE) > $(BUILD_LOG) 2>&1; echo $$? > $(BUILD_STATUS) ) &
+	@( $(BIN)/python tools/build_site.py --if-changed $(SITE) > $(BUILD_LOG) 2>&1; echo $$? > $(BUILD_STATUS) ) &
 	@$(BIN)/python tools/check.py --rules; rules=$$?; \
 	$(MAKE) --no-print-directory lint && \
 	QKV_SITE_DIR=$(SITE) QKV_SITE_BUILD_STATUS=$(BUILD_STATUS) QKV_SITE_BUILD_LOG=$(BUILD_LOG) \

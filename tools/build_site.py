@@ -1,11 +1,17 @@
 """Build the site strictly and pack an offline copy of it.
 
-    python tools/build_site.py [SITE_DIR]        (default: site)
+    python tools/build_site.py [SITE_DIR]             (default: site)
+    python tools/build_site.py --if-changed SITE_DIR  (what `make test` runs)
 
 Runs `mkdocs build --strict` into SITE_DIR, then writes SITE_DIR/qkv-explained-offline.zip: the
 whole site in one file, for readers on a slow or no connection. Unpacked and served with
 `python -m http.server`, it works with no network (every asset is part of the site). `make build`
 and the tests both build through this script, so what is tested is what is deployed.
+
+With ``--if-changed`` the build is skipped when SITE_DIR was built from exactly the same inputs:
+every file the build reads (docs/, tools/, qkvlib/ — the API pages and widget data come from it —
+mkdocs.yml, pyproject.toml, constraints.txt), hashed into SITE_DIR/.inputs-digest after a
+successful build.
 """
 
 from __future__ import annotations
@@ -56,12 +62,42 @@ def pack(site_dir: Path) -> Path:
     return archive
 
 
+INPUTS = ("docs", "tools", "qkvlib", "mkdocs.yml", "pyproject.toml", "constraints.txt")
+DIGEST = ".inputs-digest"
+
+
+def inputs_digest() -> str:
+    """A hash of every file the build reads (node_modules and caches left out)."""
+    import hashlib
+
+    h = hashlib.sha256(sys.version.encode())
+    for name in INPUTS:
+        top = ROOT / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for path in files:
+            if {"node_modules", "__pycache__"} & set(path.parts):
+                continue
+            h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "site").resolve()
+    args = sys.argv[1:]
+    if_changed = "--if-changed" in args
+    args = [a for a in args if a != "--if-changed"]
+    target = Path(args[0] if args else "site").resolve()
+    digest = inputs_digest() if if_changed else ""
+    stamp = target / DIGEST
+    if if_changed and stamp.exists() and stamp.read_text() == digest:
+        print(f"{target.name}: up to date (built from the very same inputs)")
+        sys.exit(0)
+    stamp.unlink(missing_ok=True)
     try:
         out = build(target)
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
+    if if_changed:
+        stamp.write_text(digest)
     print(
         f"built {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}; "
         f"offline archive {out.stat().st_size / 1e6:.1f} MB"

@@ -21,6 +21,7 @@ from qkvlib.heads import merge_heads, repeat_kv, split_heads
 from qkvlib.masks import causal_mask, padding_mask
 from qkvlib.mha import MultiHeadAttention
 from qkvlib.norms import RMSNorm, rms_norm
+from qkvlib.rope import apply_rope, apply_rope_interleaved, interleaved_to_half, rope_angles
 from qkvlib.softmax import softmax
 
 __version__ = "0.1.0"
@@ -30,13 +31,17 @@ __all__ = [
     "MultiHeadAttention",
     "RMSNorm",
     "__version__",
+    "apply_rope",
+    "apply_rope_interleaved",
     "causal_mask",
     "from_gpt2_attention",
     "from_torch_mha",
+    "interleaved_to_half",
     "merge_heads",
     "padding_mask",
     "repeat_kv",
     "rms_norm",
+    "rope_angles",
     "scaled_dot_product_attention",
     "softmax",
     "split_heads",

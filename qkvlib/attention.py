@@ -25,7 +25,7 @@ def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def _check_mask(mask: object, batch: tuple[int, ...], T: int, S: int) -> torch.Tensor:
+def check_mask(mask: object, batch: tuple[int, ...], T: int, S: int) -> torch.Tensor:
     """Validate a mask against scores of shape ``batch + (T, S)`` and return it."""
     if not isinstance(mask, torch.Tensor):
         raise TypeError(f"mask must be a torch.Tensor or None, got {type(mask).__name__}")
@@ -43,6 +43,19 @@ def _check_mask(mask: object, batch: tuple[int, ...], T: int, S: int) -> torch.T
     return mask
 
 
+def _check_sinks(sinks: object, q: torch.Tensor, batch: tuple[int, ...]) -> torch.Tensor:
+    """Validate per-row sink logits against the leading axes ``batch`` of the scores."""
+    s = check_floating("sinks", sinks)
+    check_same_dtype(q=q, sinks=s)
+    if _broadcast(tuple(s.shape), batch) != batch:
+        raise ValueError(
+            f"sinks of shape {tuple(s.shape)} does not broadcast to the leading axes "
+            f"{batch} of the scores (one logit per head: shape (h,) for q of shape "
+            f"(B, h, T, d))"
+        )
+    return s
+
+
 def scaled_dot_product_attention(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -50,6 +63,8 @@ def scaled_dot_product_attention(
     mask: torch.Tensor | None = None,
     is_causal: bool = False,
     scale: float | None = None,
+    *,
+    sinks: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``softmax(q @ k^T * scale + mask) @ v``, returning the output and the weights.
 
@@ -68,6 +83,11 @@ def scaled_dot_product_attention(
     and qkvlib's ``causal_mask`` bottom-right, which differ when ``T != S``; pass
     ``mask=causal_mask(T, S)`` to say which one you mean.
 
+    ``sinks`` (gpt-oss's learned attention sinks): one extra logit per row, e.g. per head,
+    that joins the softmax as if it were one more key, takes its share of the weight and
+    contributes no value. The returned weights leave the sink's share out, so a row sums to
+    ``1 - sink weight``; a fully masked row gives all its weight to the sink.
+
     Args:
         q: Queries.
         k: Keys; same head size ``d`` as ``q``.
@@ -75,6 +95,8 @@ def scaled_dot_product_attention(
         mask: Optional bool or float mask, broadcastable to ``(..., T, S)``.
         is_causal: Apply ``causal_mask(T)``; requires ``T == S`` and ``mask is None``.
         scale: Factor applied to ``q @ k^T``; defaults to ``1 / sqrt(d)``.
+        sinks: Optional sink logits, broadcastable to the leading axes of the scores
+            (``(h,)`` for q of shape ``(B, h, T, d)``).
 
     Returns:
         ``(out, weights)``: the attention output and the softmax weights (each row sums to 1,
@@ -86,7 +108,8 @@ def scaled_dot_product_attention(
             a number.
         ValueError: ``q`` and ``k`` head sizes differ; ``k`` and ``v`` lengths differ; the
             leading axes do not broadcast; the mask does not broadcast to ``(..., T, S)``;
-            ``mask`` and ``is_causal`` are both given; ``is_causal`` with ``T != S``.
+            ``mask`` and ``is_causal`` are both given; ``is_causal`` with ``T != S``;
+            ``sinks`` does not broadcast to the leading axes.
 
     Shape:
         q (..., T, d), k (..., S, d), v (..., S, d_v) -> out (..., T, d_v), weights (..., T, S)
@@ -106,6 +129,9 @@ def scaled_dot_product_attention(
         [1.0, 0.0, 0.0, 0.0]
         >>> out2, _ = scaled_dot_product_attention(q, k, v, mask=causal_mask(4))
         >>> torch.equal(out, out2)
+        True
+        >>> _, w = scaled_dot_product_attention(q, k, v, sinks=torch.zeros(2))  # one per B
+        >>> bool((w.sum(-1) < 1).all())          # the sink took part of every row
         True
     """
     check_floating("q", q)
@@ -154,7 +180,9 @@ def scaled_dot_product_attention(
             )
         mask = causal_mask(T, S, device=q.device)
     elif mask is not None:
-        mask = _check_mask(mask, batch, T, S)
+        mask = check_mask(mask, batch, T, S)
+    if sinks is not None:
+        sinks = _check_sinks(sinks, q, batch)
 
     scores = (q @ k.transpose(-2, -1)) * scale  # (..., T, d) @ (..., d, S) -> (..., T, S)
     if mask is not None:
@@ -162,6 +190,11 @@ def scaled_dot_product_attention(
             scores = scores.masked_fill(~mask, float("-inf"))  # blocked -> -inf
         else:
             scores = scores + mask.to(scores.dtype)  # additive mask
-    weights = softmax(scores, dim=-1)  # (..., T, S); fully masked rows -> 0
+    if sinks is None:
+        weights = softmax(scores, dim=-1)  # (..., T, S); fully masked rows -> 0
+    else:
+        sink = sinks[..., None, None].expand(*scores.shape[:-1], 1)  # (..., T, 1)
+        with_sink = torch.cat([scores, sink], dim=-1)  # (..., T, S + 1)
+        weights = softmax(with_sink, dim=-1)[..., :-1]  # drop the sink: (..., T, S)
     out = weights @ v  # (..., T, S) @ (..., S, d_v) -> (..., T, d_v)
     return out, weights

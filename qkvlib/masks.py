@@ -17,7 +17,11 @@ __all__ = ["causal_mask", "padding_mask"]
 
 
 def causal_mask(
-    T: int, S: int | None = None, *, device: torch.device | str | None = None
+    T: int,
+    S: int | None = None,
+    *,
+    window: int | None = None,
+    device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """Which key positions each query may attend to when no token may look into the future.
 
@@ -35,17 +39,25 @@ def causal_mask(
     ``F.scaled_dot_product_attention(..., is_causal=True)`` aligns top-left instead
     (``j <= i``); the two agree only when ``T == S``.
 
+    With ``window=W`` the mask becomes a band (sliding-window attention, as in Mistral,
+    Gemma 2/3 and gpt-oss): each query also stops seeing keys more than ``W - 1`` positions
+    back, so it sees at most ``W`` keys, itself included::
+
+        allowed[i, j] = i + (S - T) - W < j <= i + (S - T)
+
     Args:
         T: Number of queries (new tokens).
         S: Number of keys (cached + new tokens); defaults to ``T``. Must be ``>= T``.
+        window: Keys each query sees at most (``None``: all earlier ones). Must be ``>= 1``.
         device: Where to create the mask.
 
     Returns:
         A bool tensor.
 
     Raises:
-        TypeError: ``T`` or ``S`` is not an int.
-        ValueError: ``T < 1``, or ``S < T`` (the first queries would see no key at all).
+        TypeError: ``T``, ``S`` or ``window`` is not an int.
+        ValueError: ``T < 1``, ``S < T`` (the first queries would see no key at all), or
+            ``window < 1``.
 
     Shape:
         () -> (T, S)
@@ -58,6 +70,8 @@ def causal_mask(
         [[1, 1, 1, 1]]
         >>> causal_mask(2, 4).int().tolist()
         [[1, 1, 1, 0], [1, 1, 1, 1]]
+        >>> causal_mask(4, window=2).int().tolist()    # a band: itself and one back
+        [[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
     """
     check_int("T", T)
     if S is None:
@@ -68,9 +82,14 @@ def causal_mask(
             f"S={S} is smaller than T={T}: with bottom-right alignment the queries are the last "
             f"T of the S key positions, so S must be >= T"
         )
+    if window is not None:
+        check_int("window", window)
     i = torch.arange(T, device=device).unsqueeze(-1)  # (T, 1) query positions
     j = torch.arange(S, device=device).unsqueeze(0)  # (1, S) key positions
-    return j <= i + (S - T)  # (T, 1), (1, S) -> (T, S)
+    allowed = j <= i + (S - T)  # (T, 1), (1, S) -> (T, S)
+    if window is not None:
+        allowed &= j > i + (S - T) - window  # the band: at most `window` keys per query
+    return allowed
 
 
 def padding_mask(

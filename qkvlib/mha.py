@@ -1,4 +1,7 @@
-"""Multi-head self-attention (MHA, GQA, MQA) with Hugging Face's q/k/v/o projection names."""
+"""Multi-head self-attention (MHA, GQA, MQA) with Hugging Face's q/k/v/o projection names.
+
+Options of models since 2023: RoPE on q and k, QK-norm, a sliding window, attention sinks.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ import torch
 from torch import nn
 
 from qkvlib._validate import check_bool, check_divisible, check_floating, check_int, check_ndim
-from qkvlib.attention import scaled_dot_product_attention
+from qkvlib.attention import check_mask, scaled_dot_product_attention
 from qkvlib.cache import KVCache
 from qkvlib.heads import merge_heads, repeat_kv, split_heads
 from qkvlib.masks import causal_mask
+from qkvlib.norms import RMSNorm, check_eps
+from qkvlib.rope import apply_rope, check_positions, check_theta
 
 __all__ = ["MultiHeadAttention"]
 
@@ -33,6 +38,13 @@ class MultiHeadAttention(nn.Module):
     (MQA). ``head_dim`` defaults to ``d_model // num_heads`` and may be set so that
     ``h*d != C``.
 
+    Keyword-only options, each off by default (then the module is exactly the plain one):
+    ``rope_theta`` rotates q and k (never v) after the projection (``apply_rope``, Llama's
+    layout); ``qk_norm`` adds ``q_norm`` and ``k_norm`` (``RMSNorm`` over ``d``, as Qwen3),
+    applied per head before the rotation; ``sliding_window=W`` makes every call use the
+    band ``causal_mask(T, S, window=W)`` (so the module is causal); ``sinks`` adds gpt-oss's
+    per-head ``sinks`` logits (start at 0) to every softmax row.
+
     Args:
         d_model: Model width ``C``.
         num_heads: Query heads ``h``.
@@ -40,11 +52,19 @@ class MultiHeadAttention(nn.Module):
         head_dim: Head size ``d``; defaults to ``d_model // num_heads`` (then ``num_heads``
             must divide ``d_model``).
         bias: Whether all four projections have a bias.
+        rope_theta: RoPE base (e.g. 10000.0); ``None``: no rotation.
+        qk_norm: Normalise q and k per head with learned RMSNorms.
+        sliding_window: Keys each query sees at most, itself included; ``None``: all.
+        norm_eps: The RMSNorms' eps.
+        sinks: Learned attention sinks, one logit per query head.
 
     Raises:
-        TypeError: a size is not an int (e.g. ``num_heads=8.0``) or ``bias`` is not a bool.
+        TypeError: a size is not an int (e.g. ``num_heads=8.0``), a flag is not a bool,
+            ``rope_theta`` or ``norm_eps`` is not a number.
         ValueError: a size is not positive; ``d_model`` not divisible by ``num_heads`` (with
-            ``head_dim=None``); ``num_heads`` not divisible by ``num_kv_heads``.
+            ``head_dim=None``); ``num_heads`` not divisible by ``num_kv_heads``; an odd
+            ``head_dim`` with RoPE; ``sliding_window < 1``; ``rope_theta`` or ``norm_eps``
+            not positive.
 
     Shape:
         x (B, T, C) -> out (B, T, C); weights (B, h, T, S), S = cached + new tokens
@@ -62,6 +82,9 @@ class MultiHeadAttention(nn.Module):
         ((2, 5, 32), (2, 8, 5, 5))
         >>> bool(torch.allclose(w.sum(-1), torch.ones(2, 8, 5)))
         True
+        >>> m = MultiHeadAttention(32, 8, 2, rope_theta=1e4, qk_norm=True, sliding_window=3)
+        >>> tuple(m.q_norm.weight.shape), tuple(m(x).shape)                  # Qwen3-style
+        ((4,), (2, 5, 32))
     """
 
     def __init__(
@@ -71,6 +94,12 @@ class MultiHeadAttention(nn.Module):
         num_kv_heads: int | None = None,
         head_dim: int | None = None,
         bias: bool = True,
+        *,
+        rope_theta: float | None = None,
+        qk_norm: bool = False,
+        sliding_window: int | None = None,
+        norm_eps: float = 1e-6,
+        sinks: bool = False,
     ) -> None:
         super().__init__()
         check_int("d_model", d_model)
@@ -84,6 +113,18 @@ class MultiHeadAttention(nn.Module):
         check_int("head_dim", head_dim)
         check_divisible("num_heads", num_heads, "num_kv_heads", num_kv_heads)
         check_bool("bias", bias)
+        if rope_theta is not None:
+            rope_theta = check_theta(rope_theta)
+            if head_dim % 2:
+                raise ValueError(
+                    f"head_dim={head_dim} must be even for RoPE (rope_theta={rope_theta}): "
+                    f"it rotates pairs of components"
+                )
+        check_bool("qk_norm", qk_norm)
+        if sliding_window is not None:
+            check_int("sliding_window", sliding_window)
+        norm_eps = check_eps(norm_eps)
+        check_bool("sinks", sinks)
 
         self.d_model = d_model
         self.num_heads = num_heads
@@ -94,6 +135,15 @@ class MultiHeadAttention(nn.Module):
         self.k_proj = nn.Linear(d_model, num_kv_heads * head_dim, bias=bias)  # C -> h_kv*d
         self.v_proj = nn.Linear(d_model, num_kv_heads * head_dim, bias=bias)  # C -> h_kv*d
         self.o_proj = nn.Linear(num_heads * head_dim, d_model, bias=bias)  # h*d -> C
+        self.rope_theta = rope_theta
+        self.qk_norm = qk_norm
+        self.sliding_window = sliding_window
+        self.norm_eps = norm_eps
+        # Created after the projections and without random numbers: a seed gives the same
+        # projection weights with and without the options.
+        self.q_norm: RMSNorm | None = RMSNorm(head_dim, norm_eps) if qk_norm else None
+        self.k_norm: RMSNorm | None = RMSNorm(head_dim, norm_eps) if qk_norm else None
+        self.sinks: nn.Parameter | None = nn.Parameter(torch.zeros(num_heads)) if sinks else None
 
     @property
     def n_rep(self) -> int:
@@ -107,16 +157,23 @@ class MultiHeadAttention(nn.Module):
         return self.num_heads // self.num_kv_heads
 
     def extra_repr(self) -> str:
+        options = [
+            f", rope_theta={self.rope_theta}" if self.rope_theta is not None else "",
+            f", qk_norm=True, norm_eps={self.norm_eps}" if self.qk_norm else "",
+            f", sliding_window={self.sliding_window}" if self.sliding_window is not None else "",
+            ", sinks=True" if self.sinks is not None else "",
+        ]
         return (
             f"d_model={self.d_model}, num_heads={self.num_heads}, "
             f"num_kv_heads={self.num_kv_heads}, head_dim={self.head_dim}, bias={self.bias}"
-        )
+        ) + "".join(options)
 
     @overload
     def forward(
         self,
         x: torch.Tensor,
         *,
+        positions: torch.Tensor | None = ...,
         mask: torch.Tensor | None = ...,
         is_causal: bool = ...,
         kv_cache: KVCache | None = ...,
@@ -128,6 +185,7 @@ class MultiHeadAttention(nn.Module):
         self,
         x: torch.Tensor,
         *,
+        positions: torch.Tensor | None = ...,
         mask: torch.Tensor | None = ...,
         is_causal: bool = ...,
         kv_cache: KVCache | None = ...,
@@ -138,6 +196,7 @@ class MultiHeadAttention(nn.Module):
         self,
         x: torch.Tensor,
         *,
+        positions: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
         is_causal: bool = False,
         kv_cache: KVCache | None = None,
@@ -147,12 +206,16 @@ class MultiHeadAttention(nn.Module):
 
         Args:
             x: Input tokens.
+            positions: Integer positions for RoPE, ``(T,)`` or ``(B, T)``; default
+                ``kv_cache.seq_len + arange(T)`` with a cache (decoding continues where the
+                cache ends), else ``arange(T)``. Checked, and unused without ``rope_theta``.
             mask: Optional bool (``True`` = allowed) or float (added) mask, broadcastable to
                 ``(B, h, T, S)``: e.g. ``causal_mask(T, S)`` or
                 ``padding_mask(lengths, S)[:, None, None, :]``.
             is_causal: Use ``causal_mask(T, S)``, aligned bottom-right: the ``T`` new tokens
                 are the last ``T`` of the ``S`` positions. So a prefill followed by one-token
                 decode steps through the same ``kv_cache`` equals one full causal forward.
+                With ``sliding_window`` the band is used whether or not this is set.
             kv_cache: If given, the new keys/values are appended to it first and attention
                 runs over all ``S = cached + T`` positions.
             return_weights: Also return the attention weights.
@@ -162,9 +225,10 @@ class MultiHeadAttention(nn.Module):
 
         Raises:
             TypeError: ``x`` is not a floating-point tensor, or has another dtype than the
-                weights; ``kv_cache`` is not a ``KVCache``.
+                weights; ``kv_cache`` is not a ``KVCache``; ``positions`` does not hold ints.
             ValueError: ``x`` is not 3-D or ``x.shape[-1] != d_model``; both ``mask`` and
-                ``is_causal``; a mask that does not broadcast to ``(B, h, T, S)``.
+                ``is_causal``; a mask that does not broadcast to ``(B, h, T, S)``;
+                ``positions`` not ``(T,)`` or ``(B, T)``.
 
         Shape:
             x (B, T, C) -> out (B, T, C), weights (B, h, T, S)
@@ -205,19 +269,43 @@ class MultiHeadAttention(nn.Module):
                 "(combine them yourself, e.g. mask & causal_mask(T, S))"
             )
 
+        start = 0 if kv_cache is None else kv_cache.seq_len  # where the new tokens begin
+        if positions is not None:
+            positions = check_positions(positions, T, batch=B)
+        else:
+            positions = torch.arange(start, start + T, device=x.device)  # (T,)
+
         q = split_heads(self.q_proj(x), self.num_heads)  # (B, T, C) -> (B, h, T, d)
         k = split_heads(self.k_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)
         v = split_heads(self.v_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)
+        if self.q_norm is not None and self.k_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)  # RMSNorm over d, per head and token
+        if self.rope_theta is not None:
+            q = apply_rope(q, positions, self.rope_theta)  # rotate q and k, never v
+            k = apply_rope(k, positions, self.rope_theta)
         if kv_cache is not None:
             k, v = kv_cache.update(k, v)  # (B, h_kv, T, d) -> (B, h_kv, S, d), S = cached + T
         S = k.shape[-2]
         k = repeat_kv(k, self.n_rep)  # (B, h_kv, S, d) -> (B, h, S, d)
         v = repeat_kv(v, self.n_rep)  # (B, h_kv, S, d) -> (B, h, S, d)
         if is_causal:
-            mask = causal_mask(T, S, device=x.device)  # (T, S), bottom-right aligned
-        out, weights = scaled_dot_product_attention(q, k, v, mask=mask)  # weights (B, h, T, S)
+            mask = causal_mask(T, S, window=self.sliding_window, device=x.device)  # (T, S)
+        elif self.sliding_window is not None:
+            band = causal_mask(T, S, window=self.sliding_window, device=x.device)  # (T, S)
+            mask = band if mask is None else _restrict(mask, band, (B, self.num_heads))
+        out, weights = scaled_dot_product_attention(  # weights (B, h, T, S)
+            q, k, v, mask=mask, sinks=self.sinks
+        )
         out = merge_heads(out)  # (B, h, T, d) -> (B, T, h*d)
         y: torch.Tensor = self.o_proj(out)  # (B, T, h*d) -> (B, T, C)
         if return_weights:
             return y, weights
         return y
+
+
+def _restrict(mask: object, allowed: torch.Tensor, batch: tuple[int, int]) -> torch.Tensor:
+    """Also block what ``allowed`` (T, S) blocks: ``&`` a bool mask, ``-inf`` in a float one."""
+    mask = check_mask(mask, batch, *allowed.shape)
+    if mask.dtype == torch.bool:
+        return mask & allowed
+    return torch.where(allowed, mask, float("-inf"))

@@ -10,7 +10,7 @@ from qkvlib._validate import check_floating, check_int, check_same_dtype
 __all__ = ["RMSNorm", "rms_norm"]
 
 
-def _check_eps(eps: object) -> float:
+def check_eps(eps: object) -> float:
     if isinstance(eps, bool) or not isinstance(eps, int | float):
         raise TypeError(f"eps must be a float, got {type(eps).__name__} {eps!r}")
     if not eps > 0:
@@ -51,7 +51,7 @@ def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.
     check_floating("x", x)
     check_floating("weight", weight)
     check_same_dtype(x=x, weight=weight)
-    eps = _check_eps(eps)
+    eps = check_eps(eps)
     if weight.ndim != 1 or x.ndim < 1 or x.shape[-1] != weight.shape[0]:
         raise ValueError(
             f"the last axis of x {tuple(x.shape)} does not fit the norm's weight "
@@ -94,7 +94,7 @@ class RMSNorm(nn.Module):
         super().__init__()
         check_int("dim", dim)
         self.dim = dim
-        self.eps = _check_eps(eps)
+        self.eps = check_eps(eps)
         self.weight = nn.Parameter(torch.ones(dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

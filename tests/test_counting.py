@@ -114,6 +114,7 @@ def test_param_count_refuses_parts_that_do_not_add_up() -> None:
             pooler=1,
             lm_head=1,
             total=7,
+            active=7,
         )
 
 
@@ -134,10 +135,25 @@ def test_explicit_head_dim_is_honoured() -> None:
 
 
 def test_explicit_head_dim_allows_heads_that_do_not_divide_width() -> None:
+    # Mistral's config class accepts it; LlamaConfig does not (see the test below).
     spec = from_hf_config(
-        with_(LLAMA_TINY, num_attention_heads=6, num_key_value_heads=3, head_dim=40)
+        with_(
+            LLAMA_TINY,
+            model_type="mistral",
+            num_attention_heads=6,
+            num_key_value_heads=3,
+            head_dim=40,
+        )
     )
     assert (spec.num_heads, spec.head_dim) == (6, 40)
+
+
+def test_llama_refuses_heads_that_do_not_divide_width_even_with_head_dim() -> None:
+    # LlamaConfig.validate_architecture checks hidden_size % num_attention_heads regardless.
+    with pytest.raises(
+        ValueError, match=r"hidden_size=256 is not divisible by num_attention_heads=6"
+    ):
+        from_hf_config(with_(LLAMA_TINY, num_attention_heads=6, num_key_value_heads=3, head_dim=40))
 
 
 def test_head_dim_defaults_to_width_over_heads() -> None:
@@ -200,7 +216,7 @@ def test_kv_cache_of_transformer_base_uses_decoder_layers() -> None:
 
 @given(st.integers(0, 10_000), st.integers(1, 8), st.integers(1, 4))
 def test_kv_cache_is_linear_in_tokens(num_tokens: int, batch_size: int, nbytes: int) -> None:
-    spec = presets["mistral-7b-v0.1"]
+    spec = presets["llama-3-8b"]  # full attention in every layer
     per_token = kv_cache_bytes(spec, 1, bytes_per_element=nbytes, batch_size=batch_size)
     assert kv_cache_bytes(spec, num_tokens, nbytes, batch_size) == num_tokens * per_token
 
@@ -335,6 +351,18 @@ def test_preset_names() -> None:
             "llama-3-8b",
             "mistral-7b-v0.1",
             "transformer-base",
+            "qwen3-8b",
+            "qwen3-30b-a3b",
+            "gemma-2-9b",
+            "gemma-3-27b",
+            "mixtral-8x7b",
+            "deepseek-v2-lite",
+            "deepseek-v3",
+            "gpt-oss-20b",
+            "gpt-oss-120b",
+            "phi-3-mini",
+            "olmo-2-7b",
+            "smollm3-3b",
         ]
     )
 

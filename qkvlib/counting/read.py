@@ -49,10 +49,10 @@ def _check_value(family: str, key: str, rule: Mapping[str, Any], value: object) 
     if kind == "bool":
         return check_bool(name, value)
     if kind == "int_list":
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
+        if not isinstance(value, list | tuple) or not all(_is_int(v) for v in value):
             raise TypeError(f"{name} must be a list of ints, got {type(value).__name__} {value!r}")
         return value
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise TypeError(f"{name} must be a list of strings, got {type(value).__name__} {value!r}")
     for i, item in enumerate(value):
         if item not in _LAYER_TYPES:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from qkvlib import causal_mask, online_softmax_attention, scaled_dot_product_attention
 
 TOL = 1e-12  # float64
-FAST = settings(max_examples=40, deadline=None)
+FAST = settings(max_examples=30, deadline=None)
 
 
 def qkv(T: int, S: int, d: int = 8, d_v: int = 5, batch: tuple[int, ...] = (2, 3), seed=0):

@@ -38,12 +38,8 @@ class MultiHeadAttention(nn.Module):
     (MQA). ``head_dim`` defaults to ``d_model // num_heads`` and may be set so that
     ``h*d != C``.
 
-    Keyword-only options, each off by default (then the module is exactly the plain one):
-    ``rope_theta`` rotates q and k (never v) after the projection (``apply_rope``, Llama's
-    layout); ``qk_norm`` adds ``q_norm`` and ``k_norm`` (``RMSNorm`` over ``d``, as Qwen3),
-    applied per head before the rotation; ``sliding_window=W`` makes every call use the
-    band ``causal_mask(T, S, window=W)`` (so the module is causal); ``sinks`` adds gpt-oss's
-    per-head ``sinks`` logits (start at 0) to every softmax row.
+    The keyword-only options of models since 2023 are off by default; with all of them off
+    the module is exactly the plain one (same parameters, same outputs).
 
     Args:
         d_model: Model width ``C``.
@@ -52,11 +48,14 @@ class MultiHeadAttention(nn.Module):
         head_dim: Head size ``d``; defaults to ``d_model // num_heads`` (then ``num_heads``
             must divide ``d_model``).
         bias: Whether all four projections have a bias.
-        rope_theta: RoPE base (e.g. 10000.0); ``None``: no rotation.
-        qk_norm: Normalise q and k per head with learned RMSNorms.
-        sliding_window: Keys each query sees at most, itself included; ``None``: all.
+        rope_theta: RoPE base (e.g. 10000.0): q and k (never v) are rotated after the
+            projection (``apply_rope``, Llama's layout); ``None``: no rotation.
+        qk_norm: Add ``q_norm`` and ``k_norm`` (``RMSNorm`` over ``d``, as Qwen3), applied
+            per head before the rotation.
+        sliding_window: Keys each query sees at most, itself included; every call then uses
+            ``causal_mask(T, S, window=W)``, so the module is causal. ``None``: all.
         norm_eps: The RMSNorms' eps.
-        sinks: Learned attention sinks, one logit per query head.
+        sinks: Add gpt-oss's per-head ``sinks`` logits (starting at 0) to every softmax row.
 
     Raises:
         TypeError: a size is not an int (e.g. ``num_heads=8.0``), a flag is not a bool,
@@ -157,16 +156,14 @@ class MultiHeadAttention(nn.Module):
         return self.num_heads // self.num_kv_heads
 
     def extra_repr(self) -> str:
-        options = [
-            f", rope_theta={self.rope_theta}" if self.rope_theta is not None else "",
-            f", qk_norm=True, norm_eps={self.norm_eps}" if self.qk_norm else "",
-            f", sliding_window={self.sliding_window}" if self.sliding_window is not None else "",
-            ", sinks=True" if self.sinks is not None else "",
-        ]
-        return (
+        text = (
             f"d_model={self.d_model}, num_heads={self.num_heads}, "
             f"num_kv_heads={self.num_kv_heads}, head_dim={self.head_dim}, bias={self.bias}"
-        ) + "".join(options)
+        )
+        text += "" if self.rope_theta is None else f", rope_theta={self.rope_theta}"
+        text += f", qk_norm=True, norm_eps={self.norm_eps}" if self.qk_norm else ""
+        text += "" if self.sliding_window is None else f", sliding_window={self.sliding_window}"
+        return text + (", sinks=True" if self.sinks is not None else "")
 
     @overload
     def forward(
@@ -270,10 +267,9 @@ class MultiHeadAttention(nn.Module):
             )
 
         start = 0 if kv_cache is None else kv_cache.seq_len  # where the new tokens begin
-        if positions is not None:
-            positions = check_positions(positions, T, batch=B)
-        else:
+        if positions is None:
             positions = torch.arange(start, start + T, device=x.device)  # (T,)
+        positions = check_positions(positions, T, batch=B)
 
         q = split_heads(self.q_proj(x), self.num_heads)  # (B, T, C) -> (B, h, T, d)
         k = split_heads(self.k_proj(x), self.num_kv_heads)  # (B, T, C) -> (B, h_kv, T, d)

@@ -54,6 +54,7 @@ class Tab:
     page: Any
     base_url: str
     visited: set[str] = field(default_factory=set)
+    widget_bytes: dict[str, int] = field(default_factory=dict)  # page -> gzip bytes
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -67,9 +68,19 @@ class Tab:
             self.page.wait_for_function(
                 "[...document.querySelectorAll('[data-widget]')].every(w => w.dataset.state)"
             )
+            self.widget_bytes[url] = self.page.evaluate(_WIDGET_BYTES, ["widgets", *PAGES])
         root = self.page.locator(f'[data-widget="{widget}"]')
         assert root.get_attribute("data-state") == "ready", root.inner_text()
         return root
+
+
+# What the widgets add to a page: their modules, the shared helper, the stylesheet and the data,
+# as transferred (the test server gzips text as GitHub Pages does).
+_WIDGET_BYTES = """(scripts) => performance.getEntriesByType('resource')
+    .filter(e => e.name.includes('/assets/data/') || e.name.endsWith('/assets/css/widgets.css')
+        || scripts.some(name => e.name.endsWith(`/assets/js/${name}.js`)))
+    .reduce((sum, e) => sum + e.encodedBodySize, 0)"""
+WIDGET_BUDGET = 150_000  # bytes of widget code and data per page, gzipped
 
 
 @pytest.fixture(scope="module")
@@ -589,12 +600,14 @@ def test_site_serves_the_data_qkvlib_exports(site_data: dict[str, Any]) -> None:
     assert site_data == exported
 
 
-def test_no_console_error_and_no_request_to_another_host(tab: Tab) -> None:
+def test_no_console_error_no_foreign_request_and_light_widgets(tab: Tab) -> None:
     """Over everything the tests above did (and every widget page they did not visit)."""
     for widget, path in PAGES.items():
         for lang, prefix in LANGS.items():
             if tab.base_url + prefix + path not in tab.visited:
                 tab.open(widget, lang)
+    heavy = {url: n for url, n in tab.widget_bytes.items() if not 0 < n <= WIDGET_BUDGET}
+    assert not heavy, f"widget code and data over {WIDGET_BUDGET:,} bytes (gzip): {heavy}"
     foreign = [u for u in tab.requests if not u.startswith((tab.base_url, "data:", "about:"))]
     assert not foreign, foreign
     assert not tab.errors, tab.errors

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # lets test modules import docbl
 sys.path.insert(0, str(Path(__file__).parent.parent / "tools"))  # ... and static_host
 
 _doc_blocks: Counter[tuple[str, str]] = Counter()
+_build_failure_shown = False
 _doc_block_cache = Counter[str]()
 _smallest_margin: list[tuple[float, str]] = []
 
@@ -105,7 +106,12 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             time.sleep(0.2)
         code = Path(status).read_text().strip() if Path(status).exists() else "timeout"
         if code != "0":
-            log = Path(os.environ.get("QKV_SITE_BUILD_LOG", "")).read_text(errors="replace")
+            log_path = Path(os.environ.get("QKV_SITE_BUILD_LOG", ""))
+            global _build_failure_shown
+            if _build_failure_shown:  # every site test needs the build: its log once is enough
+                pytest.fail(f"the strict build failed (see {log_path})", pytrace=False)
+            _build_failure_shown = True
+            log = log_path.read_text(errors="replace")
             pytest.fail(f"the strict build failed ({code}):\n{log[-5000:]}", pytrace=False)
     path = Path(given)
     if not (path / "index.html").exists():

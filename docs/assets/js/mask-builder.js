@@ -7,8 +7,8 @@
 //
 // Page markup: inputs data-input="T", "S", "causal", "window" (blank: no window), "lengths"
 // (blank: no padding); outputs "error", "code-sdpa", "code-mha", "sdpa-mask", "mha-mask";
-// data-label-sdpa, data-label-mha, data-label-sequence, data-label-query, data-label-key
-// (captions), data-msg-size and data-msg-batch (limits of this page, with {max}).
+// data-label-sdpa, data-label-mha (titles), data-caption ("sequence {b}: length {length}"),
+// data-label-query, data-label-key, data-msg-size and data-msg-batch (limits of this page, with {max}).
 
 import { checkInt, el, input, live, pyFloat, pyStr, result, show, start } from "./widgets.js";
 
@@ -88,7 +88,7 @@ function grid(cells, caption, { query, key }, blockedIsTrue) {
   return el(
     "table",
     { class: `qkv-grid${blockedIsTrue ? " qkv-grid--blocked" : ""}` },
-    el("caption", {}, caption),
+    caption ? el("caption", {}, caption) : "",
     el(
       "thead",
       {},
@@ -140,11 +140,17 @@ async function init(root) {
     }
     const { mask, code, lengths } = built;
     const blocked = mask.map((m) => m.map((row) => row.map((v) => !v)));
-    const caption = (base, b) => (lengths ? `${base} · ${label.labelSequence || "b"} ${b} (${lengths[b]})` : base);
+    // one column per convention, titled; one grid per sequence, captioned with its length
+    const template = label.caption || "b = {b}: {length}";
+    const caption = (b) => (lengths ? template.replace("{b}", b).replace("{length}", lengths[b]) : "");
+    const column = (title, grids, blockedIsTrue) => [
+      el("p", { class: "qkv-masks__title" }, title),
+      ...grids.map((m, b) => grid(m, caption(b), names, blockedIsTrue)),
+    ];
     sdpaOut.dataset.value = JSON.stringify(mask);
-    sdpaOut.replaceChildren(...mask.map((m, b) => grid(m, caption(label.labelSdpa || "SDPA", b), names, false)));
+    sdpaOut.replaceChildren(...column(label.labelSdpa || "SDPA", mask, false));
     mhaOut.dataset.value = JSON.stringify(blocked);
-    mhaOut.replaceChildren(...blocked.map((m, b) => grid(m, caption(label.labelMha || "MHA", b), names, true)));
+    mhaOut.replaceChildren(...column(label.labelMha || "nn.MultiheadAttention", blocked, true));
     show(result(root, "code-sdpa"), code.sdpa, code.sdpa);
     show(result(root, "code-mha"), code.mha, code.mha);
   });

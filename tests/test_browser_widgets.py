@@ -344,6 +344,11 @@ def test_mask_builder_shows_qkvlib_errors_and_no_stale_mask(tab: Tab, lang: str)
         shown = set_inputs(root, **inputs)
         assert shown["error"] == _qkvlib_error(call), inputs
         assert shown["sdpa-mask"] == shown["mha-mask"] == shown["code-sdpa"] == "", inputs
+    # this page's own limits, in the page's words
+    shown = set_inputs(root, T=17, S=17, causal=True, window="", lengths="")
+    assert shown["error"] == root.get_attribute("data-msg-size").replace("{max}", "16")
+    shown = set_inputs(root, T=2, S=4, causal=False, window="", lengths="4, 4, 4, 4, 4")
+    assert shown["error"] == root.get_attribute("data-msg-batch").replace("{max}", "4")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -18,7 +18,7 @@ export QKV_CHROMIUM := $(CHROMIUM)
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: serve build test lint check system-deps audit clean
+.PHONY: serve build test lint check system-deps audit translations-synced clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ test: system-deps $(STAMP)
 audit: build
 	@test -x tools/audit/node_modules/.bin/lighthouse || npm ci --prefix tools/audit --no-audit --no-fund
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/audit.py $(SITE)
+
+# After bringing a page pair's two languages in sync, record it (docs/translations.json): the
+# banner on the lagging page goes away and `make test` stops listing it. PAGE=heads (or
+# notebooks/attention-heatmaps) records one pair; without PAGE, every pair.
+translations-synced: $(STAMP)
+	$(BIN)/python tools/translation_status.py --sync $(PAGE)
 
 clean:
 	rm -rf $(SITE) .cache .pytest_cache .mypy_cache .ruff_cache

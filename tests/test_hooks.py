@@ -70,3 +70,212 @@ def test_math_that_katex_cannot_parse_names_the_page() -> None:
 
     with pytest.raises(ValueError, match="page.md: KaTeX cannot typeset"):
         math.typeset('<span class="arithmatex">\\(\\frac{1}\\)</span>', "page.md")
+
+
+# --- search per language (tools/hooks/search.py) --------------------------------------------
+
+
+def test_formulas_in_search_previews_read_as_text() -> None:
+    from hooks.search import tex_to_text
+
+    assert tex_to_text(r"h_{kv} = h") == "h_kv = h"
+    assert tex_to_text(r"\operatorname{softmax}\left(\frac{QK^\top}{\sqrt{d_k}}\right)V") == (
+        "softmax(QKᵀ/√d_k)V"
+    )
+    assert tex_to_text(r"W_Q \in \mathbb{R}^{C \times d}") == "W_Q ∈ ℝ^(C × d)"
+    assert tex_to_text(r"\begin{aligned} x &= 1 \\ y &= 2 \end{aligned}") == "x = 1; y = 2"
+
+
+def test_search_entry_text_keeps_prose_and_names_from_code_and_drops_tex_and_pilcrows() -> None:
+    from hooks.search import clean_text, clean_title
+
+    text = (
+        "<p>Heads \\(h_{kv} &lt; h\\) use <code>repeat_kv</code>.</p>"
+        "<pre><code>&gt;&gt;&gt; import torch\n&gt;&gt;&gt; y = repeat_kv(x, n_rep=2)"
+        "  # a comment\n&gt;&gt;&gt; tuple(y.shape)\n(1, 8, 5, 64)</code></pre> \\[ a^2 \\]"
+    )
+    assert clean_text(text) == (
+        "<p>Heads h_kv &lt; h use <code>repeat_kv</code>.</p> <code>n_rep</code> a²"
+    )
+    assert clean_title("注意力热力图¶") == "注意力热力图"
+
+
+def test_search_index_is_split_per_language_with_locations_under_each_root() -> None:
+    from hooks.search import split_index
+
+    merged = {
+        "config": {"lang": ["en", "zh"], "separator": "x", "pipeline": ["stopWordFilter"]},
+        "docs": [
+            {"location": "", "title": "首页", "text": ""},
+            {"location": "heads/#formula", "title": "公式", "text": ""},
+            {"location": "en/", "title": "Home", "text": ""},
+            {"location": "en/heads/#formula", "title": "The formula", "text": ""},
+        ],
+    }
+    split = split_index(merged, ["zh", "en"], "zh")
+    assert [d["location"] for d in split["zh"]["docs"]] == ["", "heads/#formula"]
+    assert [d["location"] for d in split["en"]["docs"]] == ["", "heads/#formula"]
+    assert split["en"]["docs"][1]["title"] == "The formula"
+    # one language per index: the worker loads no multi-language lunr scripts
+    assert split["zh"]["config"]["lang"] == split["en"]["config"]["lang"] == ["en"]
+    assert "stemmer" not in split["zh"]["config"]["pipeline"]
+    assert "\\u200b" in split["zh"]["config"]["separator"]
+
+
+def test_search_worker_patch_lets_a_chinese_word_end_the_query() -> None:
+    import pytest
+    from hooks.search import patch_worker
+    from mkdocs.exceptions import PluginError
+
+    loop = "for(let o=s+1;o<t.length;o++)t.slice(s,o)in e&&(n[s]=o-s);"
+    assert patch_worker(f"a;{loop}b") == f"a;{loop.replace('o<t.length', 'o<=t.length')}b"
+    with pytest.raises(PluginError, match="segmentation loop"):
+        patch_worker("no such loop")
+
+
+# --- notebooks (tools/hooks/notebooks.py, copy_code.repl_code) ------------------------------
+
+
+NOTEBOOK_CELL = """<style type="text/css">.jupyter-wrapper{--x: 1}</style>
+<div class="jp-Cell-inputWrapper" tabindex="0"><div class="jp-InputArea jp-Cell-inputArea">
+<div class="jp-InputPrompt jp-InputArea-prompt">In\xa0[3]:</div><div class="CodeMirror">
+<div class="zeroclipboard-container"><clipboard-copy for="cell-3"><div>x</div></clipboard-copy>
+</div>
+<div class="highlight-ipynb hl-python"><pre><span></span><span class="o">%</span>matplotlib inline
+<span class="k">def</span> f():
+    a = 1
+
+    return a
+f()</pre></div>
+<div class="clipboard-copy-txt" id="cell-3">%matplotlib inline</div>
+</div></div></div>
+<h2 id="data">Data<a class="anchor-link" href="#data">¶</a></h2>"""
+
+
+def test_notebook_cells_become_code_blocks_with_prompts_in_an_attribute(tmp_path: Path) -> None:
+    from hooks import notebooks
+
+    out = notebooks.restyle(NOTEBOOK_CELL, "notebooks/x/", tmp_path)
+    assert "<style" not in out and "clipboard" not in out and "In\xa0[3]" not in out
+    assert 'data-prompt="In [3]:" aria-hidden="true"' in out
+    assert '<div class="language-python highlight" data-copy="' in out
+    assert '<pre><span></span><code><span class="o">%</span>matplotlib inline' in out
+    assert '<a class="headerlink" href="#data" title="Permanent link">¶</a>' in out
+    assert 'class="jp-Cell-inputWrapper">' in out  # no tab stop on every cell
+
+
+def test_notebook_figures_are_written_once_and_load_lazily_with_their_size(
+    tmp_path: Path,
+) -> None:
+    import base64
+    import struct
+    import zlib
+
+    from hooks import notebooks
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 3, 2, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0\0\0\0" * 2))
+        + chunk(b"IEND", b"")
+    )
+    data = base64.b64encode(png).decode()
+    img = f'<img alt="a figure" class="" src="data:image/png;base64,{data}"/>'
+    out = notebooks.restyle(img + img, "en/notebooks/x/", tmp_path)
+    files = list((tmp_path / "assets" / "figures").iterdir())
+    assert len(files) == 1 and files[0].read_bytes() == png
+    assert (
+        out.count(
+            f'<img alt="a figure" src="../../../assets/figures/{files[0].name}" width="3" '
+            'height="2" loading="lazy" decoding="async"/>'
+        )
+        == 2
+    )
+
+
+def test_notebook_copy_text_runs_in_a_plain_python_repl() -> None:
+    import subprocess
+    import sys
+
+    from hooks.copy_code import repl_code
+
+    cell = (
+        "%matplotlib inline\nimport math\n\n\ndef f(x):\n    '''Doc.\n\n    More.'''\n"
+        "    y = x + 1\n\n    return y\n\n\n# then\nfor i in range(2):\n    print(f(i))\n"
+        "print(math.floor(2.5))\n"
+    )
+    code = repl_code(cell)
+    assert "%matplotlib" not in code
+    assert "    '''Doc.\n\n    More.'''" in code  # a blank line inside a string stays
+    run = subprocess.run(
+        [sys.executable, "-i", "-q"], input=code, capture_output=True, text=True, timeout=30
+    )
+    assert run.stdout == "1\n2\n2\n", run.stderr
+
+
+# --- tables, diagrams, inline math ----------------------------------------------------------
+
+
+def test_wide_tables_name_each_cell_for_the_phone_layout() -> None:
+    from hooks.tables import card_tables
+
+    head = (
+        "<thead><tr><th>代码</th><th>公式</th><th>中文</th><th><em>English</em></th></tr></thead>"
+    )
+    row = '<tr><td><code>B</code></td><td align="center">–</td><td>批</td><td>batch</td></tr>'
+    out = card_tables(f"<table>{head}<tbody>{row}</tbody></table>")
+    assert out.startswith("<table data-qkv-cards>")
+    assert '<td data-label="代码"><code>B</code></td><td data-label="公式" align="center">' in out
+    assert '<td data-label="English">batch</td>' in out
+    narrow = "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody></tbody></table>"
+    assert card_tables(narrow) == narrow
+
+
+def test_dark_variant_turns_the_light_panel_dark_and_black_text_light() -> None:
+    from hooks.images import dark_color, dark_svg
+
+    def lightness(color: str) -> float:
+        r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+        return (max(r, g, b) + min(r, g, b)) / 2 / 255
+
+    assert lightness(dark_color("#fbfbfb")) < 0.16 and lightness(dark_color("#222")) > 0.7
+    svg = '<svg viewBox="0 0 10 10"><rect fill="#ffffff"/><text style="fill:#222">x</text></svg>'
+    dark = dark_svg(svg)
+    assert dark.startswith(f'<svg viewBox="0 0 10 10" fill="{dark_color("#000")}">')
+    assert f'fill="{dark_color("#fff")}"' in dark and f"fill:{dark_color('#222')}" in dark
+
+
+def test_diagram_gets_light_and_dark_variants_and_its_narrow_drawing(tmp_path: Path) -> None:
+    diagrams = tmp_path / "assets" / "diagrams"
+    diagrams.mkdir(parents=True)
+    (diagrams / "flow.svg").write_text('<svg viewBox="0 0 960 200"><text font-size="12"/></svg>')
+    (diagrams / "flow.narrow.svg").write_text('<svg viewBox="0 0 360 640"></svg>')
+    (diagrams / "wide.svg").write_text('<svg viewBox="0 0 600 200"><text font-size="10"/></svg>')
+    html = (
+        '<img alt="a" src="../assets/diagrams/flow.svg" />'
+        '<img alt="b" src="../assets/diagrams/wide.svg" />'
+    )
+    out = images.size_images(html, "heads/", tmp_path)
+    assert out.count('class="qkv-diagram qkv-diagram--light"') == 2
+    assert 'srcset="../assets/diagrams/flow.narrow.dark.svg" width="360" height="640"' in out
+    assert 'src="../assets/diagrams/flow.dark.svg" width="960" height="200"' in out
+    # without a narrow drawing: at least as wide as makes 10-unit text 11 px, scrolling
+    assert 'tabindex="0"><img alt="b" src="../assets/diagrams/wide.svg"' in out
+    assert 'style="--qkv-min-width: 660px"' in out
+    written = images.write_dark_variants(tmp_path, tmp_path / "site")
+    assert sorted(p.name for p in written) == [
+        "flow.dark.svg",
+        "flow.narrow.dark.svg",
+        "wide.dark.svg",
+    ]
+
+
+def test_inline_math_keeps_the_punctuation_around_it_on_its_line() -> None:
+    out = math.typeset('<p>形状（<span class="arithmatex">\\(x\\)</span>），然后</p>', "p.md")
+    assert out.startswith('<p>形状<span class="qkv-nobr">（<span class="arithmatex">')
+    assert out.endswith("</span>），</span>然后</p>")

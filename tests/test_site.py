@@ -6,6 +6,7 @@ into a temporary folder (tests/sitecheck.py).
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -153,10 +154,49 @@ def test_search_index_holds_segmented_chinese(site: Site) -> None:
     assert "stemmer" not in index["config"]["pipeline"], "the stemmer breaks English words on zh"
 
 
-def test_search_index_covers_both_languages(site: Site) -> None:
-    index = json.loads((site.root / "search/search_index.json").read_text(encoding="utf-8"))
-    locations = {d["location"] for d in index["docs"]}
-    assert "" in locations and "en/" in locations
+def _index(site: Site, lang: str) -> dict:
+    path = site.root / ("" if lang == "zh" else f"{lang}/") / "search/search_index.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_each_language_has_its_own_search_index_of_its_own_pages(site: Site) -> None:
+    for lang, prefix in (("zh", ""), ("en", "en/")):
+        docs = _index(site, lang)["docs"]
+        pages = {d["location"].split("#")[0] for d in docs}
+        assert {p.removesuffix("index.html") for p in page_paths()} <= pages, lang
+        for d in docs:  # every result leads to a page of this language
+            target = prefix + d["location"].split("#")[0] + "index.html"
+            assert site.exists(target), f"{lang}: {d['location']}"
+            assert site.soup(target).html["lang"] == lang, f"{lang}: {d['location']}"
+    # each about half of one index of both languages, in the bytes a reader downloads
+    sizes = {
+        lang: len(gzip.compress(json.dumps(_index(site, lang), ensure_ascii=False).encode()))
+        for lang in ("zh", "en")
+    }
+    assert all(size < 0.6 * sum(sizes.values()) for size in sizes.values()), sizes
+
+
+def test_english_pages_search_the_english_index(site: Site) -> None:
+    """The theme fetches search/search_index.json under __config.base and links results under
+    it: on English pages that base is the English root (tools/hooks/search.py)."""
+    for page in ("en/index.html", "en/heads/index.html", "heads/index.html"):
+        config = json.loads(site.soup(page).select_one("#__config").get_text())
+        root, _ = site.resolve(page, config["base"].rstrip("/") + "/")
+        assert root == ("en/index.html" if page.startswith("en/") else "index.html"), page
+
+
+def test_search_previews_show_math_as_text_and_no_pilcrows(site: Site) -> None:
+    for lang in ("zh", "en"):
+        for d in _index(site, lang)["docs"]:
+            for field in ("title", "text"):
+                assert not re.search(r"\\[(\[]", d[field]), (lang, d["location"], d[field][:80])
+                assert "¶" not in d[field], (lang, d["location"])
+            assert "<pre" not in d["text"], (lang, d["location"])
+
+
+def test_search_worker_tries_chinese_words_that_end_the_query(site: Site) -> None:
+    (worker,) = (site.root / "assets/javascripts/workers").glob("search.*.min.js")
+    assert re.search(r"for\(let (\w)=\w\+1;\1<=\w\.length;", worker.read_text()), worker
 
 
 def test_edit_links_point_at_the_page_source(site: Site) -> None:
@@ -246,3 +286,55 @@ def test_chinese_pages_have_no_line_break_between_chinese_characters(site: Site)
             if el.find_parent("pre") is None and pattern.search(el.get_text()):
                 bad.append(f"{page}: {el.get_text()[:40]!r}")
     assert not bad, "\n".join(bad[:10])
+
+
+def test_notebook_pages_carry_no_jupyter_stylesheet_and_no_inlined_figures(site: Site) -> None:
+    notebooks = [p for p in site.html_pages() if "/notebooks/" in f"/{p}" and p.count("/") > 1]
+    assert len(notebooks) >= 4, notebooks
+    for page in notebooks:
+        soup = site.soup(page)
+        styles = sum(len(s.get_text()) for s in soup.select("article style"))
+        assert styles == 0, f"{page}: {styles:,} characters of inlined CSS"
+        assert not soup.select('img[src^="data:"]'), f"{page}: figures inlined as base64"
+        assert not soup.select("clipboard-copy, .clipboard-copy-txt"), page
+        cells = soup.select(".jp-CodeCell .highlight[data-copy] > pre > code")
+        assert cells, f"{page}: no code cell in the chapters' code style"
+        for img in soup.select(".jp-RenderedImage img"):
+            assert img.get("loading") == "lazy" and img.get("width"), (page, img.get("src"))
+            assert site.exists(site.resolve(page, img["src"])[0]), (page, img["src"])
+        prompts = soup.select(".jp-InputPrompt")
+        assert prompts and not any(p.get_text(strip=True) for p in prompts), page
+
+
+def test_every_diagram_has_a_dark_variant_shown_in_the_dark_palette(site: Site) -> None:
+    shown = 0
+    for page in site.html_pages():
+        for light in site.soup(page).select(".qkv-diagram--light img"):
+            dark = light.find_parent(class_="qkv-diagram--light").find_next_sibling()
+            assert dark is not None and "qkv-diagram--dark" in dark["class"], page
+            src = dark.select_one("img")["src"]
+            assert src == light["src"].removesuffix(".svg") + ".dark.svg", (page, src)
+            assert site.exists(site.resolve(page, src)[0]), (page, src)
+            shown += 1
+    assert shown > 0
+
+
+def test_the_translation_banner_is_on_exactly_the_pages_behind_their_translation(
+    site: Site,
+) -> None:
+    from hooks import translations
+    from sitecheck import ROOT
+
+    states = translations.status(ROOT / "docs")
+    for topic, st in states.items():
+        for lang in ("zh", "en"):
+            page = ("" if lang == "zh" else "en/") + (
+                "index.html" if topic == "index" else f"{topic}/index.html"
+            )
+            if not site.exists(page):
+                continue
+            banner = site.soup(page).select_one('[data-translation-status="outdated"]')
+            behind = st.behind(lang)
+            assert (banner is not None) == bool(behind), (page, behind)
+            if banner is not None:
+                assert banner["data-sections"].split() == behind

@@ -1,5 +1,5 @@
-"""Fixes to mkdocs-static-i18n and the search index it writes: notebook pages, the switcher on
-home pages, the theme's sitemap look-ups, and a search index written as UTF-8.
+"""Fixes to mkdocs-static-i18n: notebook pages, the switcher on home pages, the theme's sitemap
+look-ups. (The search index it merges is split per language by tools/hooks/search.py.)
 
 Notebooks: keep mkdocs-jupyter's notebook pages alive under mkdocs-static-i18n.
 
@@ -23,7 +23,6 @@ right switcher links (tests/test_notebooks.py, tests/test_site.py).
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -184,16 +183,24 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     return _HEAD_ALTERNATE.sub("", output)
 
 
-@event_priority(-200)  # after the i18n plugin has merged every language into the index (-100)
-def on_post_build(config: Any) -> None:
-    """Rewrite the search index as compact UTF-8 instead of ASCII escapes.
+_404: dict[str, str] = {}
 
-    Every page loads this file. Written with ``ensure_ascii`` (the default), each Chinese
-    character takes six bytes (``\\u4e2d``) and each word separator jieba inserts another six;
-    as UTF-8 they take three. Same JSON, same index, about a third smaller for Chinese text.
+
+def on_post_template(output: str, template_name: str, config: Any) -> str:
+    """One 404 page per language: the default language's at 404.html, the others' at
+    <lang>/404.html.
+
+    Every language build renders the theme's 404.html to the site root, the last one winning.
+    The page of a non-default language is written to its own folder here, and the root keeps
+    the default language's page (tools/theme/404.html sends readers of /<lang>/ addresses on).
     """
-    path = Path(config["site_dir"]) / "search" / "search_index.json"
-    if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        path.write_text(text, encoding="utf-8")
+    if template_name != "404.html":
+        return output
+    current, _languages, default = _language_setup(config)
+    _404[current] = output
+    if current == default:
+        return output
+    target = Path(config["site_dir"]) / current / "404.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(output, encoding="utf-8")
+    return _404.get(default, output)

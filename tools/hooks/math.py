@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import Any
 
 _SCRIPT = Path(__file__).resolve().parent.parent / "katex_render.js"
-_INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re.S)
+# Inline math with the punctuation that touches it: an opening bracket or quote before, closing
+# punctuation after. They are kept on one line with the formula (.qkv-nobr in extra.css), so a
+# comma never starts a line and "(" never ends one.
+_OPENING = "（(“‘「『《【["
+_CLOSING = "，。、；：！？）)”’」』》】],.;:!?%"
+_INLINE = re.compile(
+    rf"(?P<pre>[{re.escape(_OPENING)}]*)"
+    r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>'
+    rf"(?P<post>[{re.escape(_CLOSING)}]*)",
+    re.S,
+)
 _DISPLAY = re.compile(
     r'<div class="arithmatex"(?P<attrs>[^>]*)>\s*\\\[(?P<tex>.*?)\\\]\s*</div>', re.S
 )
@@ -77,7 +87,10 @@ _katex = _KaTeX()
 def typeset(content: str, where: str) -> str:
     def inline(m: re.Match[str]) -> str:
         out = _katex.render(html.unescape(m["tex"]), False, where)
-        return f'<span class="arithmatex">{out}</span>'
+        math = f'<span class="arithmatex">{out}</span>'
+        if m["pre"] or m["post"]:
+            return f'<span class="qkv-nobr">{m["pre"]}{math}{m["post"]}</span>'
+        return math
 
     def display(m: re.Match[str]) -> str:
         out = _katex.render(html.unescape(m["tex"]).strip(), True, where)

@@ -23,11 +23,10 @@ __all__ = ["preset_configs", "presets"]
 
 
 def _frozen(value: Any) -> Any:
-    """Read-only copies of dicts (lists become tuples), nested."""
+    """Read-only views of dicts, nested (lists stay lists: transformers' config classes
+    accept no tuples)."""
     if isinstance(value, dict):
         return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
     return value
 
 
@@ -40,8 +39,8 @@ preset_configs: Final[Mapping[str, Mapping[str, Any]]] = MappingProxyType(
 )
 """Read-only: preset name -> the ``config.json`` values its `ModelSpec` is read from (every
 preset except ``transformer-base``, which has no transformers config). Build the transformers
-model with ``AutoConfig.for_model(**preset_configs[name])`` (for ``gemma-3-27b``, from its
-``text_config``). Lists are stored as tuples; `from_hf_config` reads both."""
+model with ``AutoConfig.for_model(**preset_configs[name])`` (for ``gemma-3-27b``, from
+``dict(preset_configs[name]["text_config"])``)."""
 
 # "Attention Is All You Need" (Vaswani et al., 2017), base model (Table 3): N=6 encoder and
 # N=6 decoder layers, d_model=512, h=8 (d_k=d_v=64), d_ff=2048, one 37000-token vocabulary

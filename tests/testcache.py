@@ -1,0 +1,136 @@
+"""Reuse a test file's result when none of its inputs changed (a pytest plugin, see conftest).
+
+A test file whose every test passed is recorded in .cache/results/ under a key made of the file
+itself, the shared test helpers, and what it reads: qkvlib and the pinned versions for the library
+tests below; for every other file also docs/, tools/, mkdocs.yml, the browser binary and the
+settings (CI, QKV_CHROMIUM, the CPU kernel). On the next run a file with the same key is not run
+again; the summary says how many tests were reused. Any change to an input, a failure, a skip
+(no Chromium, say) or a partial run (-k, -m, node ids) means the file runs in full.
+Doc blocks and notebooks keep their own finer cache (per block, per notebook) and are left out.
+QKV_NO_CACHE=1 runs everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections import defaultdict
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+sys.path.insert(0, str(TOOLS))
+import results_cache  # noqa: E402
+
+ROOT = results_cache.ROOT
+TESTS = ROOT / "tests"
+OWN_CACHE = {"test_doc_blocks.py", "test_doc_blocks_elsewhere.py", "test_notebooks.py"}
+# Files that read only qkvlib (and transformers/torch at the pinned versions).
+LIBRARY = {
+    "test_attention.py", "test_convert.py", "test_counting.py", "test_counting_modern.py",
+    "test_counting_transformers.py", "test_errors.py", "test_heads.py", "test_kv_cache.py",
+    "test_masks.py", "test_mha.py", "test_mha_options.py", "test_mla.py",
+    "test_mla_transformers.py", "test_online_softmax.py", "test_position_transformers.py",
+    "test_properties.py", "test_rope.py", "test_sinks.py", "test_softmax.py",
+}  # fmt: skip
+SETTINGS = ("CI", "QKV_CHROMIUM", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MPLCONFIGDIR")
+
+_outcomes: defaultdict[str, set[str]] = defaultdict(set)
+_reused: list[int] = []
+
+
+def _files(*names: str) -> list[Path]:
+    out: list[Path] = []
+    for name in names:
+        top = ROOT / name
+        if top.is_file():
+            out.append(top)
+        else:
+            out += [
+                p
+                for p in sorted(top.rglob("*"))
+                if p.is_file() and not {"node_modules", "__pycache__"} & set(p.parts)
+            ]
+    return out
+
+
+@cache
+def _digest(group: str) -> str:
+    h = hashlib.sha256(sys.version.encode())
+    if group == "library":
+        paths = _files("qkvlib", "constraints.txt", "pyproject.toml")
+    else:
+        paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "docs", "tools", "mkdocs.yml")
+        paths += _files("tests/vendor", "Makefile")
+        for name in SETTINGS:
+            h.update(f"{name}={os.environ.get(name, '')}".encode())
+        from browser import CHROMIUM
+
+        if CHROMIUM.exists():
+            stat = CHROMIUM.resolve().stat()
+            h.update(f"chromium {stat.st_size} {stat.st_mtime_ns}".encode())
+    paths += [p for p in sorted(TESTS.glob("*.py")) if not p.name.startswith("test_")]
+    for path in paths:
+        h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def key(module: Path) -> str | None:
+    """The cache key of a test file, or None for files that are never reused."""
+    if module.parent != TESTS or module.name in OWN_CACHE or not module.name.startswith("test_"):
+        return None
+    group = "library" if module.name in LIBRARY else "site"
+    return results_cache.key("testfile", module.read_bytes(), _digest(group))
+
+
+def _whole_run(config: pytest.Config) -> bool:
+    opt = config.option
+    partial = opt.keyword or opt.markexpr or getattr(opt, "deselect", None) or getattr(opt, "lf", 0)
+    return not partial and not any("::" in str(a) for a in config.args)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not results_cache.enabled() or not _whole_run(config):
+        return
+    reused: list[pytest.Item] = []
+    hits: dict[Path, bool] = {}
+    for item in items:
+        path = item.path
+        if path not in hits:
+            k = key(path)
+            hits[path] = k is not None and results_cache.get(k) is not None
+        if hits[path]:
+            reused.append(item)
+    if reused:
+        items[:] = [i for i in items if not hits[i.path]]
+        config.hook.pytest_deselected(items=reused)
+        _reused.append(len(reused))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _outcomes[report.nodeid.split("::")[0]].add(report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not results_cache.enabled() or not _whole_run(session.config):
+        return
+    if hasattr(session.config, "workerinput"):
+        return  # under xdist the controller, which sees every report, records the results
+    for module, outcomes in _outcomes.items():
+        k = key(ROOT / module)
+        if k is not None and outcomes == {"passed"}:
+            results_cache.put(k, {"module": module})
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    deselected = len(terminalreporter.stats.get("deselected", []))
+    if deselected and results_cache.enabled():
+        terminalreporter.section("reused results")
+        terminalreporter.write_line(
+            f"{deselected} tests whose file passed before with the very same inputs were not run "
+            "again (tests/testcache.py; QKV_NO_CACHE=1 runs everything)"
+        )

@@ -351,6 +351,7 @@ def test_preset_names() -> None:
             "llama-3-8b",
             "mistral-7b-v0.1",
             "transformer-base",
+            "qwen2.5-7b",
             "qwen3-8b",
             "qwen3-30b-a3b",
             "gemma-2-9b",

@@ -18,7 +18,7 @@ Names follow the project glossary: ``d_model`` (C, transformers' ``hidden_size``
 Examples:
     >>> from qkvlib.counting import count_params, kv_cache_bytes, presets
     >>> len(presets), "gpt2" in presets, "deepseek-v3" in presets
-    (21, True, True)
+    (22, True, True)
     >>> count_params(presets["transformer-base"]).total
     63045632
     >>> count = count_params(presets["mistral-7b-v0.1"])

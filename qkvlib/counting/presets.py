@@ -77,5 +77,5 @@ presets: Final[Mapping[str, ModelSpec]] = MappingProxyType(
 )
 """Read-only: name -> `ModelSpec` of a well-known model: the four GPT-2 sizes,
 bert-base-uncased, llama-2-7b, llama-3-8b, mistral-7b-v0.1, transformer-base (2017), and
-qwen3-8b, qwen3-30b-a3b, gemma-2-9b, gemma-3-27b, mixtral-8x7b, deepseek-v2-lite, deepseek-v3,
-gpt-oss-20b, gpt-oss-120b, phi-3-mini, olmo-2-7b, smollm3-3b."""
+qwen2.5-7b, qwen3-8b, qwen3-30b-a3b, gemma-2-9b, gemma-3-27b, mixtral-8x7b, deepseek-v2-lite,
+deepseek-v3, gpt-oss-20b, gpt-oss-120b, phi-3-mini, olmo-2-7b, smollm3-3b."""

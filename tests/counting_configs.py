@@ -11,6 +11,7 @@ cross-checks (tests/test_counting_transformers.py) and the browser parity test
 
 from __future__ import annotations
 
+import copy
 import random
 from typing import Any
 
@@ -260,6 +261,53 @@ def generated(count_per_family: int, seed: int = 0) -> list[dict[str, Any]]:
     return [generate(f, rng) for _ in range(count_per_family) for f in FAMILIES]
 
 
+# Values a mutation puts in place of a key: wrong types, out of range, null, and plausible ones.
+ODD_VALUES: tuple[Any, ...] = (
+    None,
+    "x",
+    1.5,
+    -1,
+    0,
+    True,
+    False,
+    [1],
+    {},
+    3,
+    64,
+    ["sliding_attention"],
+    10**30,
+)
+ODD_KEYS = (
+    "sliding_window",
+    "layer_types",
+    "head_dim",
+    "num_key_value_heads",
+    "mlp_only_layers",
+    "q_lora_rank",
+    "no_rope_layers",
+    "use_sliding_window",
+)
+
+
+def mutated(configs: list[dict[str, Any]], seed: int) -> list[Any]:
+    """Each config with one thing changed: a key deleted or set to an odd value, and now and
+    then another model_type. Most are refused; reader and page must refuse them alike."""
+    rng = random.Random(seed)
+    out = []
+    for config in configs:
+        m = copy.deepcopy(config)
+        if rng.random() < 0.3:
+            m["model_type"] = rng.choice((*FAMILIES, "gemma3", "llava"))
+        target = m.get("text_config", m) if isinstance(m.get("text_config"), dict) else m
+        key = rng.choice([*target, *ODD_KEYS])
+        if key in target and rng.random() < 0.3:
+            del target[key]
+        else:
+            target[key] = rng.choice(ODD_VALUES)
+        out.append(m)
+    return out
+
+
 LLAMA = {
     "model_type": "llama",
     "hidden_size": 64,
@@ -396,6 +444,11 @@ BAD_CONFIGS: list[tuple[Any, str, str]] = [
         {**LLAMA, "hidden_size": {"a": None}},
         "TypeError",
         "llama config hidden_size must be an int, got dict {'a': None}",
+    ),
+    (
+        {**LLAMA, "num_hidden_layers": 10**30},
+        "ValueError",
+        "llama config num_hidden_layers=1000000000000000000000000000000 must be <= 100000",
     ),
     (
         {**LLAMA, "num_hidden_layers": -1},

@@ -4,10 +4,11 @@ Parity: the page's JavaScript gives the same integers as qkvlib.counting (total,
 part of the breakdown, the KV cache and its split by layer kind, weight bytes, the training
 estimate) for every preset and for 16 x 13 generated configs of all families, each with its own
 context length, batch and bytes per number; and the same error type and text for every bad config
-the reader must refuse. All of it runs in one page through one page.evaluate call. Then the
-widget itself: results in data-value as the inputs change, errors replacing results, markup in a
-config shown as text, the keyboard, a 390 px phone, the dark palette (axe), no console error and
-no request to another host. One browser and one tab for the whole file.
+the reader must refuse and for 128 generated configs with one thing changed (most of them bad).
+All of it runs in one page through one page.evaluate call. Then the widget itself: results in
+data-value as the inputs change, errors replacing results, markup in a config shown as text, the
+keyboard, a 390 px phone, the dark palette (axe), no console error and no request to another
+host. One browser and one tab for the whole file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
-from counting_configs import BAD_CONFIGS, generated
+from counting_configs import BAD_CONFIGS, generated, mutated
 
 from qkvlib.counting import (
     count_params,
@@ -124,7 +125,8 @@ def _cases() -> list[tuple[Any, int, int, int]]:
         (c, rng.choice([0, 1, 5, 100, 8192, 131072]), rng.randint(1, 8), rng.choice([1, 2, 4]))
         for c in configs
     ]
-    return cases + [(bad, 8192, 1, 2) for bad, _, _ in BAD_CONFIGS]
+    cases += [(bad, 8192, 1, 2) for bad, _, _ in BAD_CONFIGS]
+    return cases + [(m, 8192, 2, 2) for m in mutated(generated(8, seed=12), seed=5)]
 
 
 def _plain(value: Any) -> Any:

@@ -45,7 +45,10 @@ def _check_value(family: str, key: str, rule: Mapping[str, Any], value: object) 
     name = f"{family} config {key}"
     kind = rule["type"]
     if kind == "int":
-        return check_int(name, value, minimum=rule["min"])
+        check_int(name, value, minimum=rule["min"])
+        if "max" in rule and value > rule["max"]:
+            raise ValueError(f"{name}={value} must be <= {rule['max']}")
+        return value
     if kind == "bool":
         return check_bool(name, value)
     if kind == "int_list":

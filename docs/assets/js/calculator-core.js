@@ -111,7 +111,11 @@ const LAYER_TYPES = ["full_attention", "sliding_attention"];
 function checkValue(family, key, rule, value) {
   const name = `${family} config ${key}`;
   const found = `${pyTypeName(value)} ${pyRepr(value)}`;
-  if (rule.type === "int") return checkInt(name, value, rule.min);
+  if (rule.type === "int") {
+    checkInt(name, value, rule.min);
+    if (own(rule, "max") && value > BigInt(rule.max)) throw valueError(`${name}=${value} must be <= ${rule.max}`);
+    return value;
+  }
   if (rule.type === "bool") return checkBool(name, value);
   if (rule.type === "int_list") {
     if (!Array.isArray(value) || !value.every(isInt)) {

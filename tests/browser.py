@@ -30,6 +30,7 @@ FLAGS = [
     "--disable-default-apps",
 ]
 TIMEOUT_MS = 10_000  # any single wait; Playwright's default of 30 s only slows a failing run
+SURVEY_VIEWPORT = {"width": 1366, "height": 768}  # a common laptop screen
 
 _T = TypeVar("_T")
 
@@ -69,12 +70,46 @@ class Visit:
     raw_math_visible: bool = False
     bytes_loaded: int = 0  # transferred (gzip where the server compresses)
     bytes_uncompressed: int = 0
+    search_index_loaded: bool = False  # fetched without the reader turning to the search
+    layout: dict[str, Any] = field(default_factory=dict)  # _LAYOUT, at the survey's width
 
 
 _RAW_MATH = r"""(() => {
     const prose = '.md-content p, .md-content li, .md-content td';
     const t = [...document.querySelectorAll(prose)].map(e => e.innerText).join('\n');
     return /\$\$|\\\(|\\\[/.test(t);
+})()"""
+# What a reader at the survey's width (1366 px) would find cut off, squeezed or broken.
+_LAYOUT = r"""(() => {
+    const tex = el => ((el.querySelector('annotation') || {}).textContent || '').slice(0, 60);
+    // lines an inline element spans (one element gives several boxes on the same line)
+    const lines = el => new Set([...el.getClientRects()].map(r => Math.round(r.top))).size;
+    const all = sel => [...document.querySelectorAll(sel)];
+    const longest = t => t.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+    const column = document.querySelector('.md-content__inner');
+    const p = document.querySelector('.md-content p');
+    const adm = document.querySelector('.md-content .admonition, .md-content details');
+    return {
+        // display formulas wider than the column
+        displayOverflow: all('.md-content div.arithmatex')
+            .filter(d => d.scrollWidth > d.clientWidth + 1).map(tex),
+        // inline formulas (with the punctuation kept next to them) broken across lines
+        inlineBroken: all('.md-content .qkv-nobr, .md-content span.arithmatex')
+            .filter(s => lines(s) > 1).map(tex),
+        // code blocks with lines cut off at the column's edge
+        codeOverflow: all('.md-content pre > code')
+            .filter(c => c.parentElement.scrollWidth > c.parentElement.clientWidth + 1)
+            .map(c => longest(c.innerText).slice(0, 90)),
+        // identifiers in tables broken across lines
+        tableCodeBroken: all('.md-content td code, .md-content th code')
+            .filter(c => lines(c) > 1).map(c => c.textContent),
+        columnWidth: column ? column.clientWidth : 0,
+        bodyFont: getComputedStyle(p || document.body).fontFamily,
+        bodyPx: parseFloat(getComputedStyle(p || document.body).fontSize),
+        admonitionPx: adm ? parseFloat(getComputedStyle(adm).fontSize) : null,
+        pageOverflow: document.documentElement.scrollWidth > innerWidth,
+        widgets: document.querySelectorAll('[data-widget]').length,
+    };
 })()"""
 _SWITCHER = (
     "Object.fromEntries([...document.querySelectorAll('a.md-select__link[hreflang]')]"
@@ -91,6 +126,25 @@ def _size_on_disk(url: str, base_url: str, root: Path) -> int:
     return (path / "index.html" if path.is_dir() else path).stat().st_size
 
 
+async def _settle(page: Any, quiet_ms: int = 150, limit_ms: int = 5000) -> None:
+    """Wait until the page has no request in flight and has started none for ``quiet_ms``
+    (the search worker and the fonts arrive after the load event), so the byte count of a
+    first visit is complete; never longer than ``limit_ms``."""
+    await page.evaluate(
+        """([quiet, limit]) => new Promise(done => {
+            const start = performance.now();
+            let seen = performance.getEntriesByType('resource').length, since = start;
+            (function poll() {
+                const now = performance.now(), n = performance.getEntriesByType('resource').length;
+                if (n !== seen) { seen = n; since = now; }
+                if (now - since >= quiet || now - start >= limit) return done();
+                setTimeout(poll, 25);
+            })();
+        })""",
+        [quiet_ms, limit_ms],
+    )
+
+
 async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     page = await context.new_page()
     v = Visit(url)
@@ -100,17 +154,15 @@ async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     page.on("pageerror", lambda e: v.errors.append(str(e)))
     finished: list[Any] = []
     page.on("requestfinished", lambda r: finished.append(r))
-    # Every page starts the search worker, which fetches the index after the load event;
-    # waiting until that request has finished makes the byte count complete without a sleep.
-    index_loaded = lambda r: r.url.endswith("search/search_index.json")  # noqa: E731
-    async with page.expect_event("requestfinished", index_loaded):
-        resp = await page.goto(url, wait_until="load")
+    resp = await page.goto(url, wait_until="load")
+    await _settle(page)
     v.status = resp.status if resp is not None else 0
     v.lang = await page.evaluate("document.documentElement.lang")
     v.switcher = await page.evaluate(_SWITCHER)
     v.math_total = await page.locator(".arithmatex").count()
     v.math_rendered = await page.locator(".arithmatex .katex").count()
     v.raw_math_visible = await page.evaluate(_RAW_MATH)
+    v.layout = await page.evaluate(_LAYOUT)
     sizes: dict[str, tuple[int, int]] = {}
     for req in finished:
         r = await req.response()
@@ -122,6 +174,7 @@ async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
             (await req.sizes())["responseBodySize"],
             _size_on_disk(r.url, base_url, root),
         )
+    v.search_index_loaded = any(u.endswith("search_index.json") for u in v.requests)
     v.bytes_loaded = sum(t for t, _ in sizes.values())
     v.bytes_uncompressed = sum(u for _, u in sizes.values())
     await page.close()
@@ -135,7 +188,7 @@ async def _survey(
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        context = await browser.new_context()
+        context = await browser.new_context(viewport=SURVEY_VIEWPORT)
         context.set_default_timeout(TIMEOUT_MS)
         limit = asyncio.Semaphore(concurrency)
 

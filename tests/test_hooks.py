@@ -100,11 +100,26 @@ def test_search_entry_text_keeps_prose_and_names_from_code_and_drops_tex_and_pil
     assert clean_title("注意力热力图¶") == "注意力热力图"
 
 
+def test_a_long_search_entry_shows_its_start_and_keeps_the_other_words_once() -> None:
+    from hooks.search import PREVIEW_CHARS, preview_and_words
+
+    text = "<p>" + "alpha beta " * 40 + "<code>split_heads</code> gamma alpha gamma</p>"
+    preview, words = preview_and_words(text)
+    assert preview.endswith("beta …") and PREVIEW_CHARS <= len(preview) < PREVIEW_CHARS + 8
+    assert words == "split_heads gamma"
+    assert preview_and_words("<p>短文本</p>") == ("短文本", "")
+
+
 def test_search_index_is_split_per_language_with_locations_under_each_root() -> None:
     from hooks.search import split_index
 
     merged = {
-        "config": {"lang": ["en", "zh"], "separator": "x", "pipeline": ["stopWordFilter"]},
+        "config": {
+            "lang": ["en", "zh"],
+            "separator": "x",
+            "pipeline": ["stopWordFilter"],
+            "fields": {"title": {"boost": 1000.0}, "text": {"boost": 1.0}},
+        },
         "docs": [
             {"location": "", "title": "首页", "text": ""},
             {"location": "heads/#formula", "title": "公式", "text": ""},
@@ -120,6 +135,7 @@ def test_search_index_is_split_per_language_with_locations_under_each_root() -> 
     assert split["zh"]["config"]["lang"] == split["en"]["config"]["lang"] == ["en"]
     assert "stemmer" not in split["zh"]["config"]["pipeline"]
     assert "\\u200b" in split["zh"]["config"]["separator"]
+    assert split["en"]["config"]["fields"]["words"] == {"boost": 1.0}
 
 
 def test_search_worker_patch_lets_a_chinese_word_end_the_query() -> None:

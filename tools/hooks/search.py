@@ -9,7 +9,8 @@ with locations relative to that language's root, and ``on_post_page`` points the
 links results under ``/<lang>/``. Each entry's text is cleaned for the result previews: math as
 readable text instead of TeX (``\\(h_{kv} = h\\)`` becomes ``h_kv = h``), a code block reduced to
 the names it uses that the prose around it does not already hold (searchable, but not half of the
-index), and no pilcrows.
+index), and no pilcrows; the text is cut to what a result shows, and the rest of its words go,
+each once, to a field that is searched and not shown.
 
 The theme's search worker segments a Chinese query into words of the index, but never tries a
 word that reaches the end of the query ("注意力" was searched, and highlighted, as "注意");
@@ -255,6 +256,34 @@ def clean_text(text: str) -> str:
     return re.sub(r"[ \t\n]{2,}", " ", text).strip()
 
 
+PREVIEW_CHARS = 240  # about the three lines a result shows; the rest is searched, not shown
+_KEEP_TAGS = re.compile(r"</?(?!code\b)[a-zA-Z][^>]*>")  # every tag but <code>
+_WORD = re.compile(r"[^\s\u200b\u3000、。，．？！；：（）()\[\]{}<>\"'“”‘’,.;:!?/|=+*-]+")
+
+
+def preview_and_words(text: str) -> tuple[str, str]:
+    """(the start of ``text`` that a result shows, the words of the rest that the start does not
+    hold, each once). The index stays searchable by every word while it carries each word of a
+    long section only once: a smaller download and a faster index build in the reader's
+    browser."""
+    text = _KEEP_TAGS.sub("", text)
+    cut = PREVIEW_CHARS
+    while cut < len(text) and _WORD.match(text, cut - 1) and _WORD.match(text, cut):
+        cut += 1  # not inside a word
+    if text.count("<code>", 0, cut) > text.count("</code>", 0, cut):
+        cut = text.find("</code>", cut) + len("</code>")  # not inside a code span
+    if cut <= 0 or cut >= len(text):
+        return text, ""
+    preview, rest = text[:cut].rstrip(), text[cut:]
+    seen = {w.lower() for w in _WORD.findall(_TAG.sub(" ", preview))}
+    words = []
+    for word in _WORD.findall(_TAG.sub(" ", rest)):
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            words.append(word)
+    return preview + " …", " ".join(words)
+
+
 def clean_title(title: str) -> str:
     title = _INLINE_MATH.sub(_math_text, title).replace("¶", "")
     return title.strip()
@@ -275,13 +304,17 @@ def split_index(index: dict[str, Any], languages: list[str], default: str) -> di
             entry = dict(doc)
             entry["location"] = loc[len(prefix) :]
             entry["title"] = clean_title(doc["title"])
-            entry["text"] = clean_text(doc["text"])
+            entry["text"], words = preview_and_words(clean_text(doc["text"]))
+            if words:
+                entry["words"] = words
             docs.append(entry)
         config = dict(index["config"])
         # One language per index, so the worker loads no multi-language lunr scripts. The
         # Chinese words are split at build time (jieba) and by the separator; lunr's English
         # trimmer and stemmer would strip or mangle them, so they stay out of its pipeline.
         config["lang"] = ["en"]
+        # the words of a section beyond its preview, searched like its text (preview_and_words)
+        config["fields"] = {**config["fields"], "words": dict(config["fields"]["text"])}
         if locale == "zh":
             config["separator"] = SEPARATOR_ZH
             config["pipeline"] = ["stopWordFilter"]
@@ -334,7 +367,9 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     if lang == default:
         return output
     # base is the path from the page to the site root; this language's root is below it
-    return _CONFIG_BASE.sub(lambda m: m[1] + posixpath.join(m[2], lang) + m[3], output, count=1)
+    return _CONFIG_BASE.sub(
+        lambda m: m[1] + posixpath.join(m[2], lang) + "/" + m[3], output, count=1
+    )
 
 
 @event_priority(-200)  # after the i18n plugin has merged every language into the index (-100)

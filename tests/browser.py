@@ -72,6 +72,8 @@ class Visit:
     bytes_uncompressed: int = 0
     search_index_loaded: bool = False  # fetched without the reader turning to the search
     layout: dict[str, Any] = field(default_factory=dict)  # _LAYOUT, at the survey's width
+    phone: dict[str, Any] = field(default_factory=dict)  # _PHONE, the same page at 390 px
+    phone_dark: dict[str, Any] = field(default_factory=dict)  # ... in the dark palette
 
 
 _RAW_MATH = r"""(() => {
@@ -109,6 +111,50 @@ _LAYOUT = r"""(() => {
         admonitionPx: adm ? parseFloat(getComputedStyle(adm).fontSize) : null,
         pageOverflow: document.documentElement.scrollWidth > innerWidth,
         widgets: document.querySelectorAll('[data-widget]').length,
+    };
+})()"""
+PHONE_VIEWPORT = {"width": 390, "height": 844}  # a phone held upright
+# What a reader holding a phone finds on the page (the survey's page, resized).
+_PHONE = r"""(async () => {
+    const all = sel => [...document.querySelectorAll(sel)];
+    const shown = el => el.offsetParent !== null;
+    const column = document.querySelector('.md-content__inner').getBoundingClientRect();
+    const tex = el => ((el.querySelector('annotation') || {}).textContent || '').slice(0, 50);
+    // diagrams: the smallest text as shown, read from the SVG the browser chose
+    const diagrams = [];
+    for (const img of all('.qkv-diagram img')) {
+        const box = img.closest('.qkv-diagram');
+        const entry = {shown: shown(box), scheme: box.className};
+        if (entry.shown) {
+            img.loading = 'eager';  // a lazy image below the fold: load it now
+            await img.decode().catch(() => null);
+            entry.src = img.currentSrc;
+            const svg = await (await fetch(img.currentSrc)).text();
+            const vb = svg.match(/viewBox="[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)/);
+            const sizes = [...svg.matchAll(/font-size\s*[:=]\s*["']?\s*([\d.]+)/g)].map(m => +m[1]);
+            entry.minTextPx = Math.min(...sizes) * img.getBoundingClientRect().width / +vb[1];
+            entry.scrolls = box.scrollWidth > box.clientWidth;
+            entry.focusable = box.tabIndex >= 0;
+        }
+        diagrams.push(entry);
+    }
+    const wide = all('.md-content div.arithmatex').filter(d => d.scrollWidth > d.clientWidth + 1);
+    const cue = d => /auto|scroll/.test(getComputedStyle(d).overflowX)
+        && getComputedStyle(d).backgroundImage.includes('gradient') && d.tabIndex >= 0;
+    return {
+        pageOverflow: document.documentElement.scrollWidth > innerWidth,
+        // wide display formulas scroll, can take focus, and show a shadow where more is
+        wideFormulas: wide.length,
+        formulasWithoutCue: wide.filter(d => !cue(d)).map(tex),
+        diagrams,
+        prompts: all('.jp-InputPrompt, .jp-OutputPrompt').filter(shown).length,
+        cellWidths: all('.jp-CodeCell .highlight').map(h => h.getBoundingClientRect().width),
+        columnWidth: column.width,
+        cards: all('table[data-qkv-cards] td').slice(0, 40).map(td => ({
+            label: getComputedStyle(td, '::before').content,
+            px: parseFloat(getComputedStyle(td).fontSize),
+            right: td.getBoundingClientRect().right,
+        })),
     };
 })()"""
 _SWITCHER = (
@@ -164,7 +210,7 @@ async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     v.raw_math_visible = await page.evaluate(_RAW_MATH)
     v.layout = await page.evaluate(_LAYOUT)
     sizes: dict[str, tuple[int, int]] = {}
-    for req in finished:
+    for req in list(finished):  # what the first visit loaded; the phone checks load more
         r = await req.response()
         if r is None:
             continue
@@ -177,6 +223,12 @@ async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     v.search_index_loaded = any(u.endswith("search_index.json") for u in v.requests)
     v.bytes_loaded = sum(t for t, _ in sizes.values())
     v.bytes_uncompressed = sum(u for _, u in sizes.values())
+    # the same page on a phone, and in the dark palette where it has diagrams
+    await page.set_viewport_size(PHONE_VIEWPORT)
+    v.phone = await page.evaluate(_PHONE)
+    if v.phone["diagrams"]:
+        await page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+        v.phone_dark = await page.evaluate(_PHONE)
     await page.close()
     return v
 

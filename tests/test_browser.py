@@ -264,3 +264,36 @@ def test_no_serious_accessibility_violation(browser: object, base_url: str, path
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, "\n".join(bad)
+
+
+# --- the translation banner ----------------------------------------------------------------
+
+
+def test_a_page_behind_its_translation_says_so_and_links_to_the_changed_sections(
+    browser: Any, base_url: str, built_site: Path
+) -> None:
+    """The English chapter as the build writes it when the Chinese one changed two sections
+    since the pair was last in sync (tools/hooks/translations.py), served at its address."""
+    from hooks import translations
+
+    titles = {"formula": "The formula", "summary": "Summary"}
+    banner = translations.banner("en", ["formula", "summary"], titles, "../../heads/")
+    built = (built_site / "en/heads/index.html").read_text(encoding="utf-8")
+    behind = translations.insert_banner(built, banner)
+    context = _context(browser, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.route(
+        base_url + "en/heads/",
+        lambda route: route.fulfill(body=behind, content_type="text/html; charset=utf-8"),
+    )
+    page.goto(base_url + "en/heads/", wait_until="load")
+    shown = page.locator('[data-translation-status="outdated"]')
+    assert shown.is_visible()
+    assert shown.bounding_box()["y"] < page.locator("h1").bounding_box()["y"]
+    assert "The formula" in shown.inner_text() and "Summary" in shown.inner_text()
+    with page.expect_navigation():
+        shown.get_by_role("link", name="The formula").click()
+    assert page.url == base_url + "heads/#formula"
+    assert page.locator("html").get_attribute("lang") == "zh"
+    assert page.locator("#formula").is_visible()
+    context.close()

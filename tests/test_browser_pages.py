@@ -143,3 +143,72 @@ def test_offline_archive_works_with_no_network(built_site: Path, tmp_path: Path)
             assert v.math_rendered == v.math_total
     finally:
         server.shutdown()
+
+
+# --- the same pages on a phone (390 px), and in the dark palette ------------------------------
+
+MIN_TEXT_PX = 11  # the smallest text a diagram may show
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_nothing_makes_the_page_scroll_sideways_on_a_phone(
+    visits: dict[str, Visit], path: str
+) -> None:
+    assert not visits[path].phone["pageOverflow"], f"{path}: the whole page scrolls sideways"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_wide_formulas_scroll_with_a_visible_cue_on_a_phone(
+    visits: dict[str, Visit], path: str
+) -> None:
+    assert not visits[path].phone["formulasWithoutCue"], path
+
+
+def test_some_formulas_are_wide_enough_to_scroll_on_a_phone(visits: dict[str, Visit]) -> None:
+    """The cue check above must have something to check."""
+    assert sum(v.phone["wideFormulas"] for v in visits.values()) > 0
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_diagrams_are_readable_on_a_phone_in_either_palette(
+    visits: dict[str, Visit], path: str
+) -> None:
+    v = visits[path]
+    for scheme, found in (("light", v.phone), ("dark", v.phone_dark)):
+        diagrams = found.get("diagrams", [])
+        shown = [d for d in diagrams if d["shown"]]
+        assert len(shown) * 2 == len(diagrams), f"{path}: one of each light/dark pair shows"
+        for d in shown:
+            assert f"qkv-diagram--{scheme}" in d["scheme"], (path, d["src"])
+            assert d["src"].endswith(".dark.svg") == (scheme == "dark"), (path, d["src"])
+            px = d["minTextPx"]
+            assert px >= MIN_TEXT_PX - 0.5, f"{path} ({scheme}): {d['src']} text at {px:.1f} px"
+            assert not d["scrolls"] or d["focusable"], (path, d["src"])
+
+
+def test_diagrams_are_checked_and_the_home_diagram_is_drawn_for_a_phone(
+    visits: dict[str, Visit],
+) -> None:
+    assert sum(len(v.phone["diagrams"]) for v in visits.values()) >= 10
+    for home in ("index.html", "en/index.html"):
+        for found in (visits[home].phone, visits[home].phone_dark):
+            (flow,) = [d for d in found["diagrams"] if d["shown"]]
+            assert ".narrow" in flow["src"] and not flow["scrolls"], flow
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if "notebooks/" in p])
+def test_notebook_cells_use_the_whole_width_of_a_phone(visits: dict[str, Visit], path: str) -> None:
+    phone = visits[path].phone
+    assert phone["prompts"] == 0, "the prompt column takes room on a phone"
+    assert phone["cellWidths"] and min(phone["cellWidths"]) >= 0.9 * phone["columnWidth"]
+
+
+@pytest.mark.parametrize("path", ["glossary/index.html", "en/glossary/index.html"])
+def test_the_glossary_is_a_column_of_labelled_cards_on_a_phone(
+    visits: dict[str, Visit], path: str
+) -> None:
+    cards = visits[path].phone["cards"]
+    assert cards, "the glossary's tables are not laid out as cards"
+    for cell in cards:
+        assert cell["label"] not in ("none", '""'), cell
+        assert cell["px"] >= 14 and cell["right"] <= 390, cell

@@ -240,14 +240,17 @@ def test_notebook_copy_text_runs_in_a_plain_python_repl() -> None:
 def test_wide_tables_name_each_cell_for_the_phone_layout() -> None:
     from hooks.tables import card_tables
 
+    math = r'<span class="arithmatex">\(h_{kv}\)</span>'
     head = (
-        "<thead><tr><th>代码</th><th>公式</th><th>中文</th><th><em>English</em></th></tr></thead>"
+        f"<thead><tr><th>代码</th><th>{math} 公式</th><th>中文</th><th><em>English</em></th>"
+        "</tr></thead>"
     )
     row = '<tr><td><code>B</code></td><td align="center">–</td><td>批</td><td>batch</td></tr>'
     out = card_tables(f"<table>{head}<tbody>{row}</tbody></table>")
     assert out.startswith("<table data-qkv-cards>")
-    assert '<td data-label="代码"><code>B</code></td><td data-label="公式" align="center">' in out
-    assert '<td data-label="English">batch</td>' in out
+    assert '<td data-label="代码"><span><code>B</code></span></td>' in out
+    assert '<td data-label="h_kv 公式" align="center"><span>–</span></td>' in out
+    assert '<td data-label="English"><span>batch</span></td>' in out
     narrow = "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody></tbody></table>"
     assert card_tables(narrow) == narrow
 

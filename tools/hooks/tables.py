@@ -13,17 +13,28 @@ import html
 import re
 from typing import Any
 
+try:  # mkdocs runs a hook with its own folder on sys.path
+    from search import tex_to_text
+except ImportError:  # the tests import tools/hooks as the package "hooks"
+    from hooks.search import tex_to_text
+
 MIN_COLUMNS = 4
 
 _TABLE = re.compile(r"<table>(?P<body>.*?)</table>", re.S)
 _TH = re.compile(r"<th\b[^>]*>(?P<text>.*?)</th>", re.S)
 _ROW = re.compile(r"<tr>(?P<cells>.*?)</tr>", re.S)
-_TD = re.compile(r"<td\b")
+_TD = re.compile(r"<td(?P<attrs>[^>]*)>(?P<body>.*?)</td>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
 
+_MATH = re.compile(r"\\\((.+?)\\\)", re.S)
+
+
 def _label(th: str) -> str:
-    return html.escape(html.unescape(_TAG.sub("", th)).strip(), quote=True)
+    """A header cell as plain text; its math (still TeX at this point) as readable text."""
+    text = html.unescape(_TAG.sub("", th))
+    text = _MATH.sub(lambda m: tex_to_text(m[1]), text)
+    return html.escape(text.strip(), quote=True)
 
 
 def card_tables(content: str) -> str:
@@ -36,8 +47,13 @@ def card_tables(content: str) -> str:
 
         def row(r: re.Match[str]) -> str:
             cells = iter(labels)
-            labelled = _TD.sub(lambda _: f'<td data-label="{next(cells, "")}"', r["cells"])
-            return f"<tr>{labelled}</tr>"
+
+            def cell(c: re.Match[str]) -> str:
+                # the content in one element: on a phone the cell is a two-column grid
+                label = next(cells, "")
+                return f'<td data-label="{label}"{c["attrs"]}><span>{c["body"]}</span></td>'
+
+            return f"<tr>{_TD.sub(cell, r['cells'])}</tr>"
 
         return f"<table data-qkv-cards>{head}{sep}{_ROW.sub(row, rows)}</table>"
 

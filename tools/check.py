@@ -127,7 +127,11 @@ def main(argv: list[str]) -> int:
                     "run `make check` for the whole list",
                 )
             )
-    problems += from_build
+    seen = {(p.path, p.line) for p in problems} | {p.what for p in problems}
+    for p in from_build:  # a warning the source rules named already, or a repeated one, once
+        if (p.path, p.line) not in seen and p.what not in seen:
+            problems.append(p)
+            seen |= {(p.path, p.line), p.what}
     if build.returncode == 0:
         from sitelinks import page_problems
 

@@ -8,4 +8,5 @@ sections: defaultdict[str, list[str]] = defaultdict(list)
 
 
 def report(section: str, line: str) -> None:
-    sections[section].append(line)
+    if line not in sections[section]:  # several tests may report the same fact
+        sections[section].append(line)

@@ -70,19 +70,16 @@ def checked() -> dict[tuple[Path, str], execute_notebooks.Checked]:
     """Every notebook executed under this machine's CPU kernel and threads, and under another."""
     from docblocks import other_setting
 
-    from qkvlib.viz import find_cjk_font
 
     settings = dict(zip(SETTINGS, ({}, other_setting()), strict=True))
     runs = execute_notebooks.check(NOTEBOOKS, settings, jobs=2)
-    if find_cjk_font() is None:
-        from reporting import report
-
-        report(
-            "notebooks",
-            "no CJK font here: the Chinese notebooks drew English labels (qkvlib.viz warned; that "
-            "warning is not compared). apt-get install fonts-noto-cjk for Chinese labels.",
-        )
     return {(run.path, run.setting): run for run in runs}
+
+
+NO_CJK_FONT = (
+    "no CJK font here: the Chinese notebooks drew English labels (qkvlib.viz warned; that "
+    "warning is not compared). apt-get install fonts-noto-cjk for Chinese labels."
+)
 
 
 CASES = [(p, s) for p in NOTEBOOKS for s in SETTINGS]
@@ -91,9 +88,16 @@ CASE_IDS = [f"{_id(p)}-{s.replace(' ', '-')}" for p, s in CASES]
 
 @pytest.mark.parametrize(("path", "setting"), CASES, ids=CASE_IDS)
 def test_notebook_runs_without_error(
-    checked: dict[tuple[Path, str], execute_notebooks.Checked], path: Path, setting: str
+    checked: dict[tuple[Path, str], execute_notebooks.Checked],
+    path: Path,
+    setting: str,
+    record_property: pytest.RecordProperty,
 ) -> None:
+    from qkvlib.viz import find_cjk_font
+
     run = checked[path, setting]
+    if find_cjk_font() is None:  # printed once in the closing summary (tests/conftest.py)
+        record_property("summary:notebooks", NO_CJK_FONT)
     assert run.error is None, f"{path.name} failed in a fresh kernel ({setting}):\n{run.error}"
 
 

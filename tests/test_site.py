@@ -342,3 +342,49 @@ def test_the_translation_banner_is_on_exactly_the_pages_behind_their_translation
             assert (banner is not None) == bool(behind), (page, behind)
             if banner is not None:
                 assert banner["data-sections"].split() == behind
+
+
+def test_pages_link_only_the_stylesheets_they_use(site: Site) -> None:
+    with_math = without_math = 0
+    for page in site.html_pages():
+        html = site.text(page)
+        links = [ln.get("href", "") for ln in site.soup(page).select("link[rel=stylesheet]")]
+        katex = any(h.endswith("katex/katex.min.css") for h in links)
+        assert katex == ('class="katex' in html), f"{page}: KaTeX stylesheet {katex}"
+        with_math += katex
+        without_math += not katex
+        api = any(h.endswith("_mkdocstrings.css") for h in links)
+        assert api == ('class="doc doc-' in html), f"{page}: mkdocstrings stylesheet {api}"
+    assert with_math and without_math
+
+
+def test_the_palette_stylesheet_does_not_restyle_every_element_on_each_load(site: Site) -> None:
+    (palette,) = (site.root / "assets/stylesheets").glob("palette.*.min.css")
+    assert "data-md-color-switching" not in palette.read_text(encoding="utf-8")
+
+
+def test_each_language_has_its_own_404_page_with_links_home_and_to_search(site: Site) -> None:
+    import yaml
+    from sitecheck import ROOT
+
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    site_url = yaml.load(config, Loader=yaml.BaseLoader)["site_url"]
+    root = urlsplit(site_url).path  # 404 pages link from the site's root
+    for page, lang, home in (("404.html", "zh", root), ("en/404.html", "en", root + "en/")):
+        soup = site.soup(page)
+        assert soup.html["lang"] == lang, page
+        links = [a["href"] for a in soup.select("article a[href]")]
+        assert home in links and f"{home}?q=" in links, (page, links)
+    assert "en/404.html" in site.text("404.html")  # readers of /en/ addresses are sent on
+
+
+def test_the_footer_speaks_the_page_s_language_and_links_the_offline_archive(site: Site) -> None:
+    for page in ("index.html", "en/index.html", "heads/index.html", "en/heads/index.html"):
+        footer = site.soup(page).select_one(".md-copyright")
+        text = footer.get_text(" ", strip=True)
+        zh = not page.startswith("en/")
+        assert ("本站用" in text and "许可" in text) if zh else ("Made with" in text), text
+        assert not re.search(r"[\u4e00-\u9fff]", text) or zh, f"{page}: Chinese in the footer"
+        link = footer.select_one("a[data-offline-archive]")
+        assert link is not None and link.has_attr("download"), page
+        assert site.resolve(page, link["href"])[0] == "qkv-explained-offline.zip", link["href"]

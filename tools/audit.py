@@ -1,13 +1,15 @@
-"""Lighthouse scores of the built site, one chapter per language: `make audit`.
+"""Lighthouse scores of the built site, a chapter and a notebook page per language: `make audit`.
 
-    python tools/audit.py [SITE_DIR] [PAGE ...]     (defaults: site, heads/ and en/heads/)
+    python tools/audit.py [SITE_DIR] [PAGE ...]
+        (defaults: site; heads/, en/heads/, notebooks/attention-heatmaps/ and its English page)
 
 Serves SITE_DIR as a static host would (tools/static_host.py, gzip on), runs the Lighthouse
 pinned in tools/audit/package.json against each page in Debian's headless Chromium (CHROME_PATH,
 default /usr/bin/chromium) with Lighthouse's default mobile settings (simulated slow 4G and a
-slowed-down CPU), prints the category scores, and exits 1 if performance or accessibility is
-below 90 on any page. Nothing here is part of `make test`: Lighthouse is slow and its
-performance score varies from run to run by a few points.
+slowed-down CPU), prints the category scores, and exits 1 if performance is below 95 or
+accessibility below 100 on any page. Nothing here is part of `make test`: Lighthouse is slow
+and its performance score moves by a few points from run to run, and by twenty when the
+machine is busy with other work (run it on a quiet machine).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from static_host import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "tools" / "audit" / "node_modules" / ".bin" / "lighthouse"
-THRESHOLD = 90
-GATED = ("performance", "accessibility")
+THRESHOLDS = {"performance": 95, "accessibility": 100}
+PAGES = ["heads/", "en/heads/", "notebooks/attention-heatmaps/", "en/notebooks/attention-heatmaps/"]
 CHROME_FLAGS = " ".join(
     [
         "--headless=new",
@@ -61,7 +63,7 @@ def audit(url: str) -> dict[str, int]:
 
 def main(argv: list[str]) -> int:
     site = Path(argv[0]) if argv else ROOT / "site"
-    pages = argv[1:] or ["heads/", "en/heads/"]
+    pages = argv[1:] or PAGES
     if not LIGHTHOUSE.exists():
         print("Lighthouse is not installed: run `npm ci --prefix tools/audit`", file=sys.stderr)
         return 2
@@ -71,8 +73,8 @@ def main(argv: list[str]) -> int:
         for page in pages:
             scores = audit(base + page)
             line = "  ".join(f"{k} {v}" for k, v in scores.items())
-            print(f"{page:<20} {line}")
-            failed |= any(scores[k] < THRESHOLD for k in GATED)
+            print(f"{page:<36} {line}", flush=True)
+            failed |= any(scores[k] < least for k, least in THRESHOLDS.items())
     finally:
         server.shutdown()
     return 1 if failed else 0

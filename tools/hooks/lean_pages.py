@@ -1,0 +1,62 @@
+"""Each page loads only the stylesheets it uses, and the theme restyles a page fewer times.
+
+* KaTeX's stylesheet (and the font preloads of tools/theme/main.html) only on pages with math;
+  mkdocstrings' stylesheet only on pages with API documentation. Every stylesheet in the head
+  holds back the first paint, on a slow connection by a round trip each.
+* The theme's palette stylesheet has a rule that switches transitions off on every element while
+  the palette is being applied (``[data-md-color-switching] *``); the theme applies the palette
+  on every page load, so that rule restyles the whole page twice as it starts (on a long chapter,
+  hundreds of milliseconds of a phone's main thread). Without it a palette switch may fade
+  instead of flipping; the build fails if the rule is no longer found, so a theme update is
+  looked at rather than silently patched.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+_LINK = r'\s*<link rel="stylesheet" href="[^"]*assets/{}">'
+_KATEX_CSS = re.compile(_LINK.format(r"vendor/katex/katex\.min\.css"))
+_MKDOCSTRINGS_CSS = re.compile(_LINK.format(r"_mkdocstrings\.css"))
+_SWITCHING = (
+    "[data-md-color-switching] *,[data-md-color-switching] :after,"
+    "[data-md-color-switching] :before{transition-duration:0s!important}"
+)
+
+
+def lean(output: str) -> str:
+    """The page without the stylesheets it does not use."""
+    if 'class="katex' not in output:
+        output = _KATEX_CSS.sub("", output)
+    if 'class="doc doc-' not in output:
+        output = _MKDOCSTRINGS_CSS.sub("", output)
+    return output
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    return lean(output)
+
+
+@event_priority(-200)  # after the i18n plugin has built the other languages (-100)
+def on_post_build(config: Any) -> None:
+    if config.plugins["i18n"].building:  # a language built inside the i18n plugin's loop
+        return
+    palettes = list((Path(config["site_dir"]) / "assets/stylesheets").glob("palette.*.min.css"))
+    for css in palettes:
+        text = css.read_text(encoding="utf-8")
+        if _SWITCHING not in text:
+            raise PluginError(
+                f"tools/hooks/lean_pages.py: {css.name} no longer has the palette-switching "
+                "rule this hook drops; check what the theme does on every page load now"
+            )
+        css.write_text(text.replace(_SWITCHING, ""), encoding="utf-8")
+
+
+@event_priority(10)  # before tools/hooks/i18n_fixes.py writes a language's 404 page
+def on_post_template(output: str, template_name: str, config: Any) -> str:
+    return lean(output) if template_name == "404.html" else output

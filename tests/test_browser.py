@@ -216,6 +216,27 @@ def _copy_first_block(browser: Any, url: str) -> str:
     return str(copied)
 
 
+def test_notebook_copy_button_copies_the_cell_as_a_plain_repl_runs_it(
+    browser: Any, base_url: str
+) -> None:
+    import json
+
+    from hooks.copy_code import repl_code
+
+    context = _context(browser, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(base_url + "notebooks/attention-heatmaps/", wait_until="load")
+    block = page.locator(".jp-CodeCell .highlight").first
+    block.hover()
+    block.locator("button[data-md-type=copy]").click()
+    copied = str(page.evaluate("navigator.clipboard.readText()"))
+    context.close()
+    notebook = json.loads((DOCS / "notebooks/attention-heatmaps.zh.ipynb").read_text("utf-8"))
+    first = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    assert copied.rstrip("\n") == repl_code("".join(first["source"])).rstrip("\n")
+    assert "%matplotlib" not in copied and "In [" not in copied
+
+
 def test_copy_button_copies_code_that_prints_what_the_page_shows(
     browser: Any, base_url: str
 ) -> None:

@@ -153,6 +153,7 @@ def test_search_worker_patch_lets_a_chinese_word_end_the_query() -> None:
 
 
 NOTEBOOK_CELL = """<style type="text/css">.jupyter-wrapper{--x: 1}</style>
+<div class="jp-Cell jp-CodeCell" id="cell-id=code-01">
 <div class="jp-Cell-inputWrapper" tabindex="0"><div class="jp-InputArea jp-Cell-inputArea">
 <div class="jp-InputPrompt jp-InputArea-prompt">In\xa0[3]:</div><div class="CodeMirror">
 <div class="zeroclipboard-container"><clipboard-copy for="cell-3"><div>x</div></clipboard-copy>
@@ -178,6 +179,7 @@ def test_notebook_cells_become_code_blocks_with_prompts_in_an_attribute(tmp_path
     assert '<pre><span></span><code><span class="o">%</span>matplotlib inline' in out
     assert '<a class="headerlink" href="#data" title="Permanent link">¶</a>' in out
     assert 'class="jp-Cell-inputWrapper">' in out  # no tab stop on every cell
+    assert 'id="cell-code-01"' in out
 
 
 def test_notebook_figures_are_written_once_and_load_lazily_with_their_size(

@@ -11,7 +11,8 @@ This hook, run on notebook pages after tools/hooks/i18n_fixes.py, rewrites that 
 * each input cell becomes a code block as on the chapters (``div.highlight > pre > code``), so the
   theme's code style and copy button apply; its ``data-copy`` holds the cell's code as a plain
   Python REPL runs it (tools/hooks/copy_code.py: ``repl_code``);
-* prompts move into a ``data-prompt`` attribute shown by CSS (hidden on narrow screens);
+* prompts move into a ``data-prompt`` attribute shown by CSS (hidden on narrow screens), and
+  cell ids become valid CSS identifiers (the copy button's selector is built from them);
 * heading anchors become the theme's ``headerlink`` (left out of the search index, no pilcrow);
 * each figure is written once to ``assets/figures/<hash>.png`` and linked with its size and
   ``loading="lazy"``, so a reader downloads the figures as they scroll to them.
@@ -60,6 +61,7 @@ _IMG = re.compile(
 _HEADERLINK = r'<a class="headerlink" href="\g<href>" title="Permanent link">¶</a>'
 _INPUT_WRAPPER = '<div class="jp-Cell-inputWrapper" tabindex="0">'
 _TAG = re.compile(r"<[^>]+>")
+_CELL_ID = re.compile(r'id="cell-id=(?P<id>[^"]+)"')
 
 
 def _code_block(m: re.Match[str]) -> str:
@@ -96,6 +98,9 @@ def restyle(content: str, page_url: str, site_dir: Path | None) -> str:
     content = _CODE.sub(_code_block, content)
     content = _ANCHOR.sub(_HEADERLINK, content)
     content = content.replace(_INPUT_WRAPPER, '<div class="jp-Cell-inputWrapper">')
+    # nbconvert's cell ids ("cell-id=code-01") are not valid in a CSS selector, and the
+    # theme's copy button finds its code block by a selector built from the id around it
+    content = _CELL_ID.sub(r'id="cell-\g<id>"', content)
     to_root = posixpath.relpath(".", page_url.rstrip("/") or ".") if page_url.strip("/") else "."
 
     def figure(m: re.Match[str]) -> str:

@@ -120,7 +120,11 @@ _PHONE = r"""(async () => {
     const shown = el => el.offsetParent !== null;
     const column = document.querySelector('.md-content__inner').getBoundingClientRect();
     const tex = el => ((el.querySelector('annotation') || {}).textContent || '').slice(0, 50);
-    // diagrams: the smallest text as shown, read from the SVG the browser chose
+    // diagrams: the smallest text as shown, read from the SVG the browser chose (after the
+    // resize, a <picture> picks its source again in a later frame)
+    const frame = () => new Promise(done => requestAnimationFrame(() => done()));
+    await frame();
+    await frame();
     const diagrams = [];
     for (const img of all('.qkv-diagram img')) {
         const box = img.closest('.qkv-diagram');
@@ -128,6 +132,7 @@ _PHONE = r"""(async () => {
         if (entry.shown) {
             img.loading = 'eager';  // a lazy image below the fold: load it now
             await img.decode().catch(() => null);
+            await frame();
             entry.src = img.currentSrc;
             const svg = await (await fetch(img.currentSrc)).text();
             const vb = svg.match(/viewBox="[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)/);

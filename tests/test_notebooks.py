@@ -22,6 +22,7 @@ from pathlib import Path
 import execute_notebooks  # from tools/, which tests/conftest.py puts on sys.path
 import nbformat
 import pytest
+from hooks import notebooks as hooks_notebooks
 from sitecheck import Site, nav_pages
 
 NOTEBOOKS = execute_notebooks.notebook_paths()
@@ -36,6 +37,10 @@ def _id(path: Path) -> str:
 
 def _page(name: str, lang: str) -> str:
     return f"notebooks/{name}/index.html" if lang == "zh" else f"{lang}/notebooks/{name}/index.html"
+
+
+def _source(name: str, lang: str) -> Path:
+    return execute_notebooks.NOTEBOOKS / f"{name}.{lang}.ipynb"
 
 
 def _committed(path: Path) -> nbformat.NotebookNode:
@@ -229,9 +234,13 @@ def test_notebook_page_holds_rendered_cells_and_figures(site: Site, name: str, l
     figures = [
         img
         for img in soup.select(".jupyter-wrapper img")
-        if img.get("src", "").startswith("data:image/png;base64,")
+        if site.exists(site.resolve(page, img.get("src", ""))[0])
+        and img["src"].endswith(".png")
     ]
     assert len(figures) == _image_outputs(nb), f"{page}: {len(figures)} figures"
+    alts = [img.get("alt", "") for img in figures]
+    assert alts == hooks_notebooks.figure_alts(_source(name, lang)), f"{page}: figure alt texts"
+    assert all(alts) and not any("No description" in a for a in alts), alts
     assert soup.select(".jp-OutputArea-output pre"), f"{page}: no printed output"
 
 

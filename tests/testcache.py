@@ -128,7 +128,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     deselected = len(terminalreporter.stats.get("deselected", []))
-    if deselected and results_cache.enabled():
+    if deselected and results_cache.enabled() and _whole_run(terminalreporter.config):
         terminalreporter.section("reused results")
         terminalreporter.write_line(
             f"{deselected} tests whose file passed before with the very same inputs were not run "

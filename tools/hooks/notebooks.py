@@ -88,9 +88,28 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return width, height
 
 
-def restyle(content: str, page_url: str, site_dir: Path | None) -> str:
+def figure_alts(notebook: Path) -> list[str]:
+    """The alt text of each figure of a notebook, in order: its cell's ``metadata.alt``.
+
+    A cell that draws figures states what they show in the notebook's language; mkdocs-jupyter's
+    template ignores it and writes "No description has been provided for this image".
+    """
+    import json
+
+    alts = []
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for out in cell.get("outputs", []):
+            if "image/png" in out.get("data", {}):
+                alts.append(cell.get("metadata", {}).get("alt", ""))
+    return alts
+
+
+def restyle(
+    content: str, page_url: str, site_dir: Path | None, alts: list[str] | None = None
+) -> str:
     """The notebook HTML of a page at ``page_url``; figures are written under ``site_dir``
-    (kept inline when it is None)."""
+    (kept inline when it is None) with the alt texts ``alts``, in order."""
+    pending = list(alts or [])
     content = _STYLE.sub("", content)
     content = _CLIPBOARD_SCRIPTS.sub("", content)
     content = _CLIPBOARD.sub("", content)
@@ -117,7 +136,11 @@ def restyle(content: str, page_url: str, site_dir: Path | None) -> str:
             path.write_bytes(data)
         src = posixpath.join(to_root, FIGURES, name)
         before = m["before"].replace('class="" ', "")
-        return f'<img {before}src="{src}"{dims}{lazy}{m["after"]}>'
+        tag = f'<img {before}src="{src}"{dims}{lazy}{m["after"]}>'
+        alt = pending.pop(0) if pending else ""
+        if alt:
+            tag = re.sub(r'\balt="[^"]*"', lambda _: f'alt="{html.escape(alt)}"', tag)
+        return tag
 
     return _IMG.sub(figure, content)
 
@@ -125,4 +148,5 @@ def restyle(content: str, page_url: str, site_dir: Path | None) -> str:
 def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
     if not isinstance(page.file, NotebookFile):
         return content
-    return restyle(content, page.url, Path(config["site_dir"]))
+    alts = figure_alts(Path(page.file.abs_src_path))
+    return restyle(content, page.url, Path(config["site_dir"]), alts)

@@ -109,6 +109,9 @@ _LAYOUT = r"""(() => {
         bodyFont: getComputedStyle(p || document.body).fontFamily,
         bodyPx: parseFloat(getComputedStyle(p || document.body).fontSize),
         admonitionPx: adm ? parseFloat(getComputedStyle(adm).fontSize) : null,
+        // below the descenders, so that underscores in linked identifiers stay visible
+        linkUnderline: all('.md-content p a, .md-content li a')
+            .map(a => getComputedStyle(a).textUnderlinePosition),
         pageOverflow: document.documentElement.scrollWidth > innerWidth,
         widgets: document.querySelectorAll('[data-widget]').length,
     };

@@ -106,13 +106,14 @@ def test_identifiers_in_tables_are_not_broken(visits: dict[str, Visit], path: st
     assert not broken, f"{path}: identifiers broken across lines in a table: {broken}"
 
 
-def test_text_uses_the_site_font_stack_and_admonitions_are_body_size(
+def test_text_font_admonition_size_and_link_underlines(
     visits: dict[str, Visit],
 ) -> None:
     for path, v in visits.items():
         assert v.layout["bodyFont"].startswith("-apple-system"), (path, v.layout["bodyFont"])
         if v.layout["admonitionPx"] is not None:
             assert v.layout["admonitionPx"] == v.layout["bodyPx"], path
+        assert set(v.layout["linkUnderline"]) <= {"under"}, (path, v.layout["linkUnderline"])
 
 
 def test_the_five_heaviest_pages_are_reported(

@@ -99,8 +99,8 @@ _LAYOUT = r"""(() => {
         inlineBroken: all('.md-content .qkv-nobr, .md-content span.arithmatex')
             .filter(s => lines(s) > 1).map(tex),
         // code blocks with lines cut off at the column's edge
-        codeOverflow: all('.md-content pre > code')
-            .filter(c => c.parentElement.scrollWidth > c.parentElement.clientWidth + 1)
+        codeOverflow: all('.md-content pre > code')  // the theme scrolls the code element
+            .filter(c => c.scrollWidth > c.clientWidth + 1)
             .map(c => longest(c.innerText).slice(0, 90)),
         // identifiers in tables broken across lines
         tableCodeBroken: all('.md-content td code, .md-content th code')

@@ -13,26 +13,11 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Any
+from typing import Any, get_args
 
-FAMILIES = (
-    "gpt2",
-    "bert",
-    "llama",
-    "mistral",
-    "qwen2",
-    "qwen3",
-    "qwen3_moe",
-    "mixtral",
-    "gemma2",
-    "gemma3_text",
-    "phi3",
-    "olmo2",
-    "smollm3",
-    "deepseek_v2",
-    "deepseek_v3",
-    "gpt_oss",
-)
+from qkvlib.counting.spec import Family
+
+FAMILIES = tuple(f for f in get_args(Family) if f != "transformer")  # every config family
 LAYER_TYPES = ("full_attention", "sliding_attention")
 
 

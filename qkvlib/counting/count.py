@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from qkvlib.counting.spec import ModelSpec, check_int
+from qkvlib._validate import check_int
+from qkvlib.counting.spec import ModelSpec
 
 __all__ = ["ParamCount", "count_params"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qkvlib._validate import check_int
 from qkvlib.counting.count import count_params
-from qkvlib.counting.spec import AttentionKind, ModelSpec, check_int
+from qkvlib.counting.spec import AttentionKind, ModelSpec
 
 __all__ = [
     "TrainingMemory",

@@ -14,7 +14,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from qkvlib.counting.spec import ModelSpec, check_bool, check_int
+from qkvlib._validate import check_bool, check_int
+from qkvlib.counting.spec import ModelSpec
 
 __all__ = ["families", "from_hf_config"]
 

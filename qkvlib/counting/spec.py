@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from qkvlib._validate import check_bool, check_int
+
 __all__ = [
     "AttentionKind",
     "Family",
@@ -74,22 +76,6 @@ class LayerSpec:
 
     attention: AttentionKind
     mlp: MlpLayerType
-
-
-def check_int(name: str, value: object, *, minimum: int) -> int:
-    """``value`` if it is an int (not a bool) of at least ``minimum``, else TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}={value} must be >= {minimum}")
-    return value
-
-
-def check_bool(name: str, value: object) -> bool:
-    """``value`` if it is a bool, else TypeError."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
 
 
 def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:

@@ -126,11 +126,23 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             results_cache.put(k, {"module": module})
 
 
+_hits_at_start: list[str] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Which test files will be reused (computed where the summary is printed, xdist or not)."""
+    if results_cache.enabled() and _whole_run(session.config):
+        for module in sorted(TESTS.glob("test_*.py")):
+            k = key(module)
+            if k is not None and results_cache.get(k) is not None:
+                _hits_at_start.append(module.name)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    deselected = len(terminalreporter.stats.get("deselected", []))
-    if deselected and results_cache.enabled() and _whole_run(terminalreporter.config):
+    if _hits_at_start:
         terminalreporter.section("reused results")
         terminalreporter.write_line(
-            f"{deselected} tests whose file passed before with the very same inputs were not run "
-            "again (tests/testcache.py; QKV_NO_CACHE=1 runs everything)"
+            f"{len(_hits_at_start)} test files passed before with the very same inputs and were "
+            "not run again (tests/testcache.py; QKV_NO_CACHE=1 runs everything):"
         )
+        terminalreporter.write_line("  " + ", ".join(_hits_at_start))

@@ -56,6 +56,43 @@ def _check_sinks(sinks: object, q: torch.Tensor, batch: tuple[int, ...]) -> torc
     return s
 
 
+def check_qkv(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
+) -> tuple[tuple[int, ...], int, int, int]:
+    """Check that q (..., T, d), k (..., S, d), v (..., S, d_v) fit together.
+
+    Returns:
+        (the broadcast leading axes, T, S, d). Raises qkvlib's TypeError/ValueError naming the
+        shapes that do not fit.
+    """
+    check_floating("q", q)
+    check_floating("k", k)
+    check_floating("v", v)
+    check_same_dtype(q=q, k=k, v=v)
+    check_ndim("q", q, 2, "(..., T, d)", at_least=True)
+    check_ndim("k", k, 2, "(..., S, d)", at_least=True)
+    check_ndim("v", v, 2, "(..., S, d_v)", at_least=True)
+    T, d = q.shape[-2:]
+    S, d_k = k.shape[-2:]
+    if d != d_k:
+        raise ValueError(
+            f"q and k head sizes differ: q.shape[-1]={d}, k.shape[-1]={d_k} "
+            f"(q {tuple(q.shape)}, k {tuple(k.shape)})"
+        )
+    if v.shape[-2] != S:
+        raise ValueError(
+            f"k and v lengths differ: k.shape[-2]={S}, v.shape[-2]={v.shape[-2]} "
+            f"(k {tuple(k.shape)}, v {tuple(v.shape)})"
+        )
+    batch = _broadcast(tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2]))
+    if batch is None:
+        raise ValueError(
+            f"leading axes of q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)} do not "
+            f"broadcast (for GQA, expand k and v with repeat_kv first)"
+        )
+    return batch, T, S, d
+
+
 def scaled_dot_product_attention(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -134,32 +171,8 @@ def scaled_dot_product_attention(
         >>> bool((w.sum(-1) < 1).all())          # the sink took part of every row
         True
     """
-    check_floating("q", q)
-    check_floating("k", k)
-    check_floating("v", v)
-    check_same_dtype(q=q, k=k, v=v)
-    check_ndim("q", q, 2, "(..., T, d)", at_least=True)
-    check_ndim("k", k, 2, "(..., S, d)", at_least=True)
-    check_ndim("v", v, 2, "(..., S, d_v)", at_least=True)
+    batch, T, S, d = check_qkv(q, k, v)
     check_bool("is_causal", is_causal)
-    T, d = q.shape[-2:]
-    S, d_k = k.shape[-2:]
-    if d != d_k:
-        raise ValueError(
-            f"q and k head sizes differ: q.shape[-1]={d}, k.shape[-1]={d_k} "
-            f"(q {tuple(q.shape)}, k {tuple(k.shape)})"
-        )
-    if v.shape[-2] != S:
-        raise ValueError(
-            f"k and v lengths differ: k.shape[-2]={S}, v.shape[-2]={v.shape[-2]} "
-            f"(k {tuple(k.shape)}, v {tuple(v.shape)})"
-        )
-    batch = _broadcast(tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2]))
-    if batch is None:
-        raise ValueError(
-            f"leading axes of q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)} do not "
-            f"broadcast (for GQA, expand k and v with repeat_kv first)"
-        )
     if scale is None:
         scale = 1.0 / math.sqrt(d)
     elif isinstance(scale, bool) or not isinstance(scale, int | float):

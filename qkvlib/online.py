@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from qkvlib._validate import check_bool, check_floating, check_int, check_ndim, check_same_dtype
-from qkvlib.attention import _broadcast, check_mask
+from qkvlib._validate import check_bool, check_int
+from qkvlib.attention import check_mask, check_qkv
 
 __all__ = ["online_softmax_attention"]
 
@@ -67,27 +67,9 @@ def online_softmax_attention(
         >>> tuple(out.shape), bool(torch.allclose(out, ref, atol=1e-12))
         ((2, 4, 10, 8), True)
     """
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        check_floating(name, t)
-    check_same_dtype(q=q, k=k, v=v)
-    check_ndim("q", q, 2, "(..., T, d)", at_least=True)
-    check_ndim("k", k, 2, "(..., S, d)", at_least=True)
-    check_ndim("v", v, 2, "(..., S, d_v)", at_least=True)
+    batch, T, S, d = check_qkv(q, k, v)
     check_int("block_size", block_size)
     check_bool("is_causal", is_causal)
-    T, d = q.shape[-2:]
-    S = k.shape[-2]
-    if k.shape[-1] != d or v.shape[-2] != S:
-        raise ValueError(
-            f"q (..., T, d), k (..., S, d), v (..., S, d_v) do not fit together: "
-            f"q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)}"
-        )
-    batch = _broadcast(tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2]))
-    if batch is None:
-        raise ValueError(
-            f"leading axes of q {tuple(q.shape)}, k {tuple(k.shape)}, v {tuple(v.shape)} "
-            f"do not broadcast"
-        )
     if is_causal and mask is not None:
         raise ValueError("pass either mask or is_causal=True, not both")
     if is_causal and T != S:

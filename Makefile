@@ -72,7 +72,8 @@ test: system-deps $(STAMP)
 	exit $$(( status || rules ))
 
 # Lighthouse (pinned in tools/audit/package.json, installed from the npm registry on first use)
-# on a chapter and a notebook page per language; fails below 95 for performance or 100 for
+# on a text chapter, the widget chapter and a notebook page per language; fails below 95 for
+# performance or 100 for
 # accessibility. Not part of `make test`: it takes a few minutes, and its performance score
 # moves by a few points between runs (by twenty on a busy machine).
 audit: build

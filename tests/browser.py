@@ -70,6 +70,7 @@ class Visit:
     raw_math_visible: bool = False
     bytes_loaded: int = 0  # transferred (gzip where the server compresses)
     bytes_uncompressed: int = 0
+    katex_fonts: dict[str, list[str]] = field(default_factory=dict)  # _KATEX_FONTS
     search_index_loaded: bool = False  # fetched without the reader turning to the search
     layout: dict[str, Any] = field(default_factory=dict)  # _LAYOUT, at the survey's width
     phone: dict[str, Any] = field(default_factory=dict)  # _PHONE, the same page at 390 px
@@ -114,7 +115,34 @@ _LAYOUT = r"""(() => {
             .map(a => getComputedStyle(a).textUnderlinePosition),
         pageOverflow: document.documentElement.scrollWidth > innerWidth,
         widgets: document.querySelectorAll('[data-widget]').length,
+        // one color-scheme tag, the page's own (tools/hooks/theme_script.py), as the theme set it
+        schemeTags: all('meta[name=color-scheme]').map(m => m.content),
+        headerScheme: getComputedStyle(document.querySelector('.md-header')).colorScheme,
+        rootClasses: document.documentElement.className,
     };
+})()"""
+# The KaTeX fonts the page's formulas use (loaded once laid out) and those its head preloads, as
+# file names ("KaTeX_Main-Regular").
+_KATEX_FONTS = r"""(async () => {
+    await document.fonts.ready;
+    const style = f => (f.weight === '700' || f.weight === 'bold' ? 'Bold' : '')
+        + (f.style === 'italic' ? 'Italic' : '') || 'Regular';
+    return {
+        used: [...document.fonts].filter(f => f.status === 'loaded' && /^"?KaTeX_/.test(f.family))
+            .map(f => f.family.replace(/"/g, '') + '-' + style(f)).sort(),
+        preloaded: [...document.querySelectorAll('link[rel=preload][as=font]')]
+            .map(l => l.href.split('/').pop().replace(/\.woff2$/, '')).sort(),
+    };
+})()"""
+# Widgets start as they come near the screen (docs/assets/js/widgets.js): bring each one there
+# and wait until it has started (or failed, which the widget tests report); then back to the top.
+START_WIDGETS = r"""(async () => {
+    for (const root of document.querySelectorAll('[data-widget]')) {
+        root.scrollIntoView();
+        for (let waited = 0; !root.dataset.state && waited < 5000; waited += 25)
+            await new Promise(done => setTimeout(done, 25));
+    }
+    window.scrollTo(0, 0);
 })()"""
 PHONE_VIEWPORT = {"width": 390, "height": 844}  # a phone held upright
 # What a reader holding a phone finds on the page (the survey's page, resized).
@@ -210,15 +238,18 @@ async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     page.on("requestfinished", lambda r: finished.append(r))
     resp = await page.goto(url, wait_until="load")
     await _settle(page)
+    first_visit = list(finished)  # what a reader's first view loads; the checks below load more
     v.status = resp.status if resp is not None else 0
     v.lang = await page.evaluate("document.documentElement.lang")
     v.switcher = await page.evaluate(_SWITCHER)
     v.math_total = await page.locator(".arithmatex").count()
     v.math_rendered = await page.locator(".arithmatex .katex").count()
     v.raw_math_visible = await page.evaluate(_RAW_MATH)
+    v.katex_fonts = await page.evaluate(_KATEX_FONTS)
+    await page.evaluate(START_WIDGETS)  # the checks below see every widget, started
     v.layout = await page.evaluate(_LAYOUT)
     sizes: dict[str, tuple[int, int]] = {}
-    for req in list(finished):  # what the first visit loaded; the phone checks load more
+    for req in first_visit:
         r = await req.response()
         if r is None:
             continue

@@ -63,6 +63,28 @@ def test_math_is_typeset(visits: dict[str, Visit], path: str) -> None:
     assert not v.raw_math_visible, f"{path}: raw $$ or \\( left visible"
 
 
+@pytest.mark.parametrize("path", PAGES)
+def test_theme_starts_with_the_marks_it_would_have_set_itself(
+    visits: dict[str, Visit], path: str
+) -> None:
+    """tools/theme/main.html sets them before the page is styled, tools/hooks/theme_script.py
+    keeps the theme's script from setting them again: the end state is the theme's own."""
+    layout = visits[path].layout
+    assert layout["schemeTags"] == [layout["headerScheme"]] == ["light"], layout
+    assert layout["rootClasses"].split() == ["js", "js-focus-visible"], layout
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_preloads_exactly_the_katex_fonts_its_formulas_use(
+    visits: dict[str, Visit], path: str
+) -> None:
+    """tools/hooks/lean_pages.py reads them from the formulas' classes: a font used but not
+    preloaded arrives after the page is styled and restyles every element; a font preloaded
+    but unused is bytes for nothing."""
+    fonts = visits[path].katex_fonts
+    assert fonts["preloaded"] == fonts["used"], fonts
+
+
 def test_math_pages_exist(visits: dict[str, Visit]) -> None:
     """The math check above must have something to check."""
     assert visits["index.html"].math_total > 0 and visits["en/index.html"].math_total > 0

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import torch
-from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
+from browser import CHROMIUM, FLAGS, START_WIDGETS, TIMEOUT_MS, require_chromium
 
 from qkvlib import (
     KVCache,
@@ -65,9 +65,7 @@ class Tab:
         if self.page.url != url:
             self.visited.add(url)
             self.page.goto(url, wait_until="load")
-            self.page.wait_for_function(
-                "[...document.querySelectorAll('[data-widget]')].every(w => w.dataset.state)"
-            )
+            self.page.evaluate(START_WIDGETS)
             self.widget_bytes[url] = self.page.evaluate(_WIDGET_BYTES, ["widgets", *PAGES])
         root = self.page.locator(f'[data-widget="{widget}"]')
         assert root.get_attribute("data-state") == "ready", root.inner_text()
@@ -616,3 +614,31 @@ def test_no_console_error_no_foreign_request_and_light_widgets(tab: Tab) -> None
     foreign = [u for u in tab.requests if not u.startswith((tab.base_url, "data:", "about:"))]
     assert not foreign, foreign
     assert not tab.errors, tab.errors
+
+
+def test_widgets_start_only_as_they_come_near_the_screen(tab: Tab) -> None:
+    """A widget more than a screen below the first view neither fetches its data nor builds
+    itself with the page; scrolled to, it starts."""
+    url = tab.base_url + PAGES["shape-explorer"]
+    tab.visited.add(url)
+    tab.page.goto(url, wait_until="load")
+    tab.page.wait_for_timeout(300)
+    far = tab.page.evaluate(
+        """() => [...document.querySelectorAll('[data-widget]')]
+            .filter(w => w.getBoundingClientRect().top > 2 * innerHeight)
+            .map(w => [w.dataset.widget, w.dataset.state || null])"""
+    )
+    assert far, "no widget on the page is more than a screen below the first view"
+    assert all(state is None for _, state in far), far
+    fetched = tab.page.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/assets/data/'))"
+    )
+    early = [n for n in fetched for name, _ in far if n.endswith(f"/{name}.json")]
+    assert not early, early
+    for name, _ in far:
+        root = tab.page.locator(f'[data-widget="{name}"]')
+        root.scroll_into_view_if_needed()
+        tab.page.wait_for_function(
+            f"document.querySelector('[data-widget=\"{name}\"]').dataset.state === 'ready'"
+        )

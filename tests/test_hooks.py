@@ -149,6 +149,43 @@ def test_search_worker_patch_lets_a_chinese_word_end_the_query() -> None:
         patch_worker("no such loop")
 
 
+# --- a page's start-up cost (tools/hooks/theme_script.py, lean_pages.py) ---------------------
+
+
+def test_theme_script_patches_apply_to_the_installed_theme_once_and_keep_its_end_state() -> None:
+    import material
+    import pytest
+    from hooks.theme_script import patch
+    from mkdocs.exceptions import PluginError
+
+    js_dir = Path(material.__file__).parent / "templates/assets/javascripts"
+    (bundle,) = js_dir.glob("bundle.*.min.js")
+    patched = patch(bundle.read_text(encoding="utf-8"))
+    root = "document.documentElement"
+    assert f'{root}.classList.remove("no-js")' not in patched  # done in tools/theme/main.html
+    assert f'{root}.classList.contains("js-focus-visible")||' in patched
+    assert "document.querySelector('meta[name=color-scheme]')||" in patched
+    assert ".content!==" in patched
+    with pytest.raises(PluginError, match="no-js"):
+        patch(patched)  # patched twice: the first patch no longer finds its code
+
+
+def test_katex_fonts_are_read_from_the_classes_of_a_page_s_formulas() -> None:
+    from hooks.lean_pages import katex_fonts
+
+    assert katex_fonts("<p>no math</p>") == []
+    plain = '<span class="katex"><span class="mord mathnormal">x</span></span>'
+    assert katex_fonts(plain) == ["KaTeX_Main-Regular", "KaTeX_Math-Italic"]
+    # .delimsizing.size1 needs both classes on one element; apart they select nothing
+    apart = plain + '<span class="delimsizing"></span><span class="size1"></span>'
+    assert katex_fonts(apart) == ["KaTeX_Main-Regular", "KaTeX_Math-Italic"]
+    big = plain + '<span class="delimsizing size1"></span><span class="mord amsrm"></span>'
+    assert katex_fonts(big) == [
+        "KaTeX_AMS-Regular", "KaTeX_Main-Regular", "KaTeX_Math-Italic", "KaTeX_Size1-Regular"
+    ]  # fmt: skip
+    assert "KaTeX_Main-Bold" in katex_fonts(plain + '<span class="mord mathbf">W</span>')
+
+
 # --- notebooks (tools/hooks/notebooks.py, copy_code.repl_code) ------------------------------
 
 

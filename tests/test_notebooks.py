@@ -75,7 +75,6 @@ def checked() -> dict[tuple[Path, str], execute_notebooks.Checked]:
     """Every notebook executed under this machine's CPU kernel and threads, and under another."""
     from docblocks import other_setting
 
-
     settings = dict(zip(SETTINGS, ({}, other_setting()), strict=True))
     runs = execute_notebooks.check(NOTEBOOKS, settings, jobs=2)
     return {(run.path, run.setting): run for run in runs}
@@ -234,8 +233,7 @@ def test_notebook_page_holds_rendered_cells_and_figures(site: Site, name: str, l
     figures = [
         img
         for img in soup.select(".jupyter-wrapper img")
-        if site.exists(site.resolve(page, img.get("src", ""))[0])
-        and img["src"].endswith(".png")
+        if site.exists(site.resolve(page, img.get("src", ""))[0]) and img["src"].endswith(".png")
     ]
     assert len(figures) == _image_outputs(nb), f"{page}: {len(figures)} figures"
     alts = [img.get("alt", "") for img in figures]

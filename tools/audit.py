@@ -1,7 +1,7 @@
 """Lighthouse scores of the built site, a chapter and a notebook page per language: `make audit`.
 
     python tools/audit.py [SITE_DIR] [PAGE ...]
-        (defaults: site; heads/, en/heads/, notebooks/attention-heatmaps/ and its English page)
+        (defaults: site; why-project/, heads/ and notebooks/attention-heatmaps/, in each language)
 
 Serves SITE_DIR as a static host would (tools/static_host.py, gzip on), runs the Lighthouse
 pinned in tools/audit/package.json against each page in Debian's headless Chromium (CHROME_PATH,
@@ -26,7 +26,14 @@ from static_host import serve
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "tools" / "audit" / "node_modules" / ".bin" / "lighthouse"
 THRESHOLDS = {"performance": 95, "accessibility": 100}
-PAGES = ["heads/", "en/heads/", "notebooks/attention-heatmaps/", "en/notebooks/attention-heatmaps/"]
+PAGES = [  # a text chapter, the chapter with two widgets, a notebook page; in each language
+    "why-project/",
+    "en/why-project/",
+    "heads/",
+    "en/heads/",
+    "notebooks/attention-heatmaps/",
+    "en/notebooks/attention-heatmaps/",
+]
 CHROME_FLAGS = " ".join(
     [
         "--headless=new",

@@ -86,11 +86,13 @@ export async function loadData(file) {
 }
 
 /**
- * Start `init(root)` for every root of widget `name`. A failure is shown in the widget (and
- * marked with data-state="error") instead of being thrown into the console.
+ * Start `init(root)` for every root of widget `name` when it comes near the screen (within
+ * about a screen's height), so that a page's first paint does not wait for widgets further
+ * down. A failure is shown in the widget (and marked with data-state="error") instead of being
+ * thrown into the console; a started widget has data-state="ready".
  */
 export function start(name, init) {
-  for (const root of roots(name)) {
+  const run = (root) =>
     Promise.resolve()
       .then(() => init(root))
       .then(() => {
@@ -100,7 +102,21 @@ export function start(name, init) {
         root.dataset.state = "error";
         root.append(el("p", { class: "qkv-widget__error", role: "alert" }, String(err)));
       });
+  if (!("IntersectionObserver" in window)) {
+    roots(name).forEach(run);
+    return;
   }
+  const near = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        near.unobserve(entry.target);
+        run(entry.target);
+      }
+    },
+    { rootMargin: "100% 0px" },
+  );
+  roots(name).forEach((root) => near.observe(root));
 }
 
 /**

@@ -73,8 +73,7 @@ test: system-deps $(STAMP)
 
 # Lighthouse (pinned in tools/audit/package.json, installed from the npm registry on first use)
 # on a text chapter, the widget chapter and a notebook page per language; fails below 95 for
-# performance or 100 for
-# accessibility. Not part of `make test`: it takes a few minutes, and its performance score
+# performance or 100 for accessibility. Not part of `make test`: it takes a few minutes, and its performance score
 # moves by a few points between runs (by twenty on a busy machine).
 audit: build
 	@test -x tools/audit/node_modules/.bin/lighthouse || npm ci --prefix tools/audit --no-audit --no-fund

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
+import json
 import os
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -293,9 +295,49 @@ async def _survey(
     return visits
 
 
+def _served_digest(root: Path) -> str:
+    """Everything a page of ``root`` may load besides its own HTML: the assets (stylesheets,
+    scripts, fonts, diagrams, data), hashed with the browser and this file (its checks). Other
+    pages, the search index and the offline archive are left out: a page loads none of them."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    if CHROMIUM.exists():
+        stat = CHROMIUM.resolve().stat()
+        h.update(f"chromium {stat.st_size} {stat.st_mtime_ns}".encode())
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or path.suffix in (".html", ".zip") or "search" in rel.parts:
+            continue
+        h.update(rel.as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+_BASE = "{base_url}"
+
+
 def survey(
     base_url: str, root: Path, paths: Iterable[str], concurrency: int = 4
 ) -> dict[str, Visit]:
     """Load every page in ``paths`` (site paths such as "en/heads/index.html") of the folder
-    ``root`` served at ``base_url``, a few at a time, each in a fresh tab; record what happened."""
-    return run_async(_survey(base_url, root, list(paths), concurrency))
+    ``root`` served at ``base_url``, a few at a time, each in a fresh tab; record what happened.
+
+    A page whose HTML and served assets (``_served_digest``) are exactly those of an earlier
+    survey is not loaded again: what that survey recorded is reused (tools/results_cache.py;
+    QKV_NO_CACHE=1 loads every page). Only visits without a console error or a failed request
+    are kept, so a page that showed one is always loaded again.
+    """
+    import results_cache
+
+    paths = list(paths)
+    served = _served_digest(root)
+    keys = {p: results_cache.key("survey-visit", (root / p).read_bytes(), served) for p in paths}
+    visits: dict[str, Visit] = {}
+    for path in paths:
+        stored = results_cache.get(keys[path])
+        if stored is not None:
+            visits[path] = Visit(**json.loads(stored.replace(_BASE, base_url)))
+    todo = [p for p in paths if p not in visits]
+    fresh = run_async(_survey(base_url, root, todo, concurrency)) if todo else {}
+    for path, v in fresh.items():
+        if not v.errors and not v.failed:
+            results_cache.put(keys[path], json.dumps(asdict(v)).replace(base_url, _BASE))
+    return {p: visits.get(p) or fresh[p] for p in paths}

@@ -12,7 +12,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +35,25 @@ TIMEOUT_MS = 10_000  # any single wait; Playwright's default of 30 s only slows 
 SURVEY_VIEWPORT = {"width": 1366, "height": 768}  # a common laptop screen
 
 _T = TypeVar("_T")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a test file (sync Playwright); tests open contexts in it."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield b
+        b.close()
+
+
+def new_context(browser: Any, **options: Any) -> Any:
+    """A fresh browser context (its own storage) with the short default timeout."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
 
 
 def require_chromium() -> None:
@@ -295,17 +314,19 @@ async def _survey(
     return visits
 
 
-def _served_digest(root: Path) -> str:
+def served_digest(root: Path) -> str:
     """Everything a page of ``root`` may load besides its own HTML: the assets (stylesheets,
     scripts, fonts, diagrams, data), hashed with the browser and this file (its checks). Other
-    pages, the search index and the offline archive are left out: a page loads none of them."""
+    pages, the search index, the offline archive and the build's own record (.inputs-digest) are
+    left out: a page loads none of them."""
     h = hashlib.sha256(Path(__file__).read_bytes())
     if CHROMIUM.exists():
         stat = CHROMIUM.resolve().stat()
         h.update(f"chromium {stat.st_size} {stat.st_mtime_ns}".encode())
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if not path.is_file() or path.suffix in (".html", ".zip") or "search" in rel.parts:
+        skip = path.suffix in (".html", ".zip") or "search" in rel.parts
+        if not path.is_file() or skip or rel.name.startswith("."):
             continue
         h.update(rel.as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
@@ -320,7 +341,7 @@ def survey(
     """Load every page in ``paths`` (site paths such as "en/heads/index.html") of the folder
     ``root`` served at ``base_url``, a few at a time, each in a fresh tab; record what happened.
 
-    A page whose HTML and served assets (``_served_digest``) are exactly those of an earlier
+    A page whose HTML and served assets (``served_digest``) are exactly those of an earlier
     survey is not loaded again: what that survey recorded is reused (tools/results_cache.py;
     QKV_NO_CACHE=1 loads every page). Only visits without a console error or a failed request
     are kept, so a page that showed one is always loaded again.
@@ -328,7 +349,7 @@ def survey(
     import results_cache
 
     paths = list(paths)
-    served = _served_digest(root)
+    served = served_digest(root)
     keys = {p: results_cache.key("survey-visit", (root / p).read_bytes(), served) for p in paths}
     visits: dict[str, Visit] = {}
     for path in paths:

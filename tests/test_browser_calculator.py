@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import testcache
 from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
 from counting_configs import BAD_CONFIGS, generated, mutated
 
@@ -316,3 +317,6 @@ def test_no_console_error_and_no_request_to_another_host(tab: Tab) -> None:
     assert tab.requests and all(r.startswith(tab.base_url) for r in tab.requests), [
         r for r in tab.requests if not r.startswith(tab.base_url)
     ]
+    # tests/testcache.py reuses this file's result while these pages (and the assets) stay the same
+    pages = {u.removeprefix(tab.base_url) for u in tab.requests if u.endswith(("/", ".html"))}
+    assert pages <= testcache.pages_of(Path(__file__).name), pages

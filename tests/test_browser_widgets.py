@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import testcache
 import torch
 from browser import CHROMIUM, FLAGS, START_WIDGETS, TIMEOUT_MS, require_chromium
 
@@ -614,6 +615,9 @@ def test_no_console_error_no_foreign_request_and_light_widgets(tab: Tab) -> None
     foreign = [u for u in tab.requests if not u.startswith((tab.base_url, "data:", "about:"))]
     assert not foreign, foreign
     assert not tab.errors, tab.errors
+    # tests/testcache.py reuses this file's result while these pages (and the assets) stay the same
+    pages = {u.removeprefix(tab.base_url) for u in tab.requests if u.endswith(("/", ".html"))}
+    assert pages <= testcache.pages_of(Path(__file__).name), pages
 
 
 def test_widgets_start_only_as_they_come_near_the_screen(tab: Tab) -> None:

@@ -1,13 +1,18 @@
 """Reuse a test file's result when none of its inputs changed (a pytest plugin, see conftest).
 
 A test file whose every test passed is recorded in .cache/results/ under a key made of the file
-itself, the shared test helpers, and what it reads: qkvlib and the pinned versions for the library
-tests below; for every other file also docs/, tools/, mkdocs.yml, the browser binary and the
-settings (CI, QKV_CHROMIUM, the CPU kernel). On the next run a file with the same key is not run
-again; the summary says how many tests were reused. Any change to an input, a failure, a skip
-(no Chromium, say) or a partial run (-k, -m, node ids) means the file runs in full.
-Doc blocks and notebooks keep their own finer cache (per block, per notebook) and are left out.
-QKV_NO_CACHE=1 runs everything.
+itself, the shared test helpers, and what it reads:
+
+* the library tests (LIBRARY): qkvlib and the pinned versions;
+* the browser test files that load a few pages of the built site (BUILT_PAGES): also tools/,
+  the browser binary, the settings (CI, QKV_CHROMIUM, the CPU kernel), those pages' HTML and the
+  assets any page loads (browser.served_digest), read once `make test`'s build is done;
+* every other file: also docs/, tools/, mkdocs.yml, the browser binary and the settings.
+
+On the next run a file with the same key is not run again; the summary says how many tests were
+reused. Any change to an input, a failure, a skip (no Chromium, say) or a partial run (-k, -m,
+node ids) means the file runs in full. Doc blocks and notebooks keep their own finer cache (per
+block, per notebook) and are left out. QKV_NO_CACHE=1 runs everything.
 """
 
 from __future__ import annotations
@@ -36,6 +41,13 @@ LIBRARY = {
     "test_mla_transformers.py", "test_online_softmax.py", "test_position_transformers.py",
     "test_properties.py", "test_rope.py", "test_sinks.py", "test_softmax.py",
 }  # fmt: skip
+# Browser test files that load only these pages of the built site (and the assets every page
+# loads): an edit elsewhere leaves them reused. Each file checks that it loaded no other page.
+BUILT_PAGES = {
+    "test_browser_widgets.py": ("heads/", "scores-and-scaling/", "softmax-and-masks/"),
+    "test_browser_calculator.py": ("calculator/",),
+    "test_browser.py": ("", "intuition/", "heads/", "notebooks/attention-heatmaps/"),
+}
 SETTINGS = ("CI", "QKV_CHROMIUM", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MPLCONFIGDIR")
 
 _outcomes: defaultdict[str, set[str]] = defaultdict(set)
@@ -57,11 +69,38 @@ def _files(*names: str) -> list[Path]:
     return out
 
 
+def pages_of(module: str) -> set[str]:
+    """The site paths ("heads/", "en/heads/") a BUILT_PAGES test file may load."""
+    return {lang + page for page in BUILT_PAGES[module] for lang in ("", "en/")}
+
+
+@cache
+def _built(module: str) -> str | None:
+    """What a BUILT_PAGES file loads of the site `make test` built, or None (no reuse) when
+    there is no such build or it failed."""
+    from browser import served_digest
+    from sitecheck import wait_for_build
+
+    if not results_cache.CACHE.is_dir():
+        return None  # nothing stored yet (a fresh clone, CI): no reason to wait for the build
+    site = wait_for_build()
+    if site is None:
+        return None
+    h = hashlib.sha256(served_digest(site).encode())
+    for page in sorted(pages_of(module)):
+        h.update(page.encode() + b"\0" + (site / page / "index.html").read_bytes())
+    return h.hexdigest()
+
+
 @cache
 def _digest(group: str) -> str:
     h = hashlib.sha256(sys.version.encode())
     if group == "library":
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml")
+    elif group == "built":
+        paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "tools", "tests/vendor")
+        for name in SETTINGS:
+            h.update(f"{name}={os.environ.get(name, '')}".encode())
     else:
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "docs", "tools", "mkdocs.yml")
         paths += _files("tests/vendor", "Makefile")
@@ -82,6 +121,11 @@ def key(module: Path) -> str | None:
     """The cache key of a test file, or None for files that are never reused."""
     if module.parent != TESTS or module.name in OWN_CACHE or not module.name.startswith("test_"):
         return None
+    if module.name in BUILT_PAGES:
+        built = _built(module.name)
+        if built is None:
+            return None
+        return results_cache.key("testfile", module.read_bytes(), _digest("built") + built)
     group = "library" if module.name in LIBRARY else "site"
     return results_cache.key("testfile", module.read_bytes(), _digest(group))
 

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import sitelinks
 from bs4 import BeautifulSoup
 from pairrules import nav_entries
 
@@ -87,14 +88,8 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@cache
-def _ids(path: Path) -> frozenset[str]:
-    return frozenset(el["id"] for el in _soup(path).find_all(id=True))
-
-
-@cache
-def _soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(_read(path), "lxml")
+# One parse of each page per process, shared with the link check (tools/sitelinks.py).
+_ids, _soup = sitelinks._ids, sitelinks._soup
 
 
 def page_paths() -> list[str]:

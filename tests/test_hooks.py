@@ -171,7 +171,7 @@ def test_theme_script_patches_apply_to_the_installed_theme_once_and_keep_its_end
 
 
 def test_katex_fonts_are_read_from_the_classes_of_a_page_s_formulas() -> None:
-    from hooks.lean_pages import katex_fonts
+    from hooks.katex_fonts import katex_fonts
 
     assert katex_fonts("<p>no math</p>") == []
     plain = '<span class="katex"><span class="mord mathnormal">x</span></span>'

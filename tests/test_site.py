@@ -130,6 +130,28 @@ def test_css_urls_resolve_to_served_files(site: Site) -> None:
     assert not missing, "\n".join(missing[:20])
 
 
+def test_every_katex_font_keeps_the_glyphs_of_every_character_the_formulas_show(
+    site: Site,
+) -> None:
+    """tools/hooks/katex_fonts.py cuts the built fonts down to the formulas' characters."""
+    from fontTools.ttLib import TTFont
+    from hooks.katex_fonts import ALWAYS, shown_characters
+
+    shown = {ord(c) for c in shown_characters(site.root) | ALWAYS}
+    assert len(shown) > 50  # letters, digits, Greek, operators
+    full_dir = DOCS / "assets/vendor/katex/fonts"
+    built_bytes = full_bytes = 0
+    for full in sorted(full_dir.glob("*.woff2")):
+        built = site.root / "assets/vendor/katex/fonts" / full.name
+        kept = set(TTFont(built).getBestCmap())
+        had = set(TTFont(full).getBestCmap())
+        assert had & shown <= kept, (full.name, sorted(chr(c) for c in (had & shown) - kept))
+        assert kept <= had, full.name
+        built_bytes += built.stat().st_size
+        full_bytes += full.stat().st_size
+    assert built_bytes < 0.8 * full_bytes, (built_bytes, full_bytes)
+
+
 def test_math_is_typeset_at_build_time_with_no_math_script(site: Site) -> None:
     formulas = 0
     for page in site.html_pages():

@@ -3,10 +3,7 @@
 * KaTeX's stylesheet only on pages with math; mkdocstrings' stylesheet only on pages with API
   documentation. Every stylesheet in the head holds back the first paint, on a slow connection
   by a round trip each.
-* A page with math preloads exactly the KaTeX fonts its formulas use (read from the classes of
-  its formulas and the font rules of KaTeX's stylesheet). A web font that arrives after the page
-  is styled makes the browser restyle every element; a font fetched with the page arrives before
-  that, and formulas do not change size when it does.
+* A page with math preloads exactly the KaTeX fonts its formulas use (tools/hooks/katex_fonts.py).
 * The theme's palette stylesheet has a rule that switches transitions off on every element while
   the palette is being applied (``[data-md-color-switching] *``); the theme applies the palette
   on every page load, so that rule restyles the whole page twice as it starts (on a long chapter,
@@ -17,13 +14,17 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+
+try:  # mkdocs runs a hook with its own folder on sys.path
+    from katex_fonts import preload_fonts
+except ImportError:  # the tests import tools/hooks as the package "hooks"
+    from hooks.katex_fonts import preload_fonts
 
 _LINK = r'\s*<link rel="stylesheet" href="[^"]*assets/{}">'
 _KATEX_CSS = re.compile(_LINK.format(r"vendor/katex/katex\.min\.css"))
@@ -33,65 +34,11 @@ _SWITCHING = (
     "[data-md-color-switching] :before{transition-duration:0s!important}"
 )
 
-_KATEX_DIR = Path(__file__).resolve().parents[2] / "docs/assets/vendor/katex"
-_CLASS_ATTR = re.compile(r'class="([^"]*)"')
-
-
-@functools.cache
-def _katex_font_rules() -> tuple[tuple[tuple[frozenset[str], ...], str], ...]:
-    """(the class sets a rule's selector needs, one per element, and the font file it selects)
-    for each font rule of KaTeX's stylesheet, e.g. (({"delimsizing", "size1"},),
-    "KaTeX_Size1-Regular") for `.katex .delimsizing.size1`."""
-    css = (_KATEX_DIR / "katex.min.css").read_text(encoding="utf-8")
-    rules = []
-    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*font-family:KaTeX_[^{}]*)\}", css):
-        family = re.search(r"font-family:(KaTeX_\w+)", body)[1]  # type: ignore[index]
-        bold = "font-weight:700" in body or "font-weight:bold" in body
-        italic = "font-style:italic" in body
-        style = ("Bold" if bold else "") + ("Italic" if italic else "") or "Regular"
-        for selector in selectors.split(","):
-            compounds = tuple(
-                frozenset(re.findall(r"\.([\w-]+)", compound)) - {"katex"}
-                for compound in re.split(r"[\s>+~]+", selector.strip())
-            )
-            if any(compounds):
-                rules.append((tuple(c for c in compounds if c), f"{family}-{style}"))
-    return tuple(rules)
-
-
-def katex_fonts(html: str) -> list[str]:
-    """The KaTeX font files (without extension) the formulas of a page use."""
-    if 'class="katex' not in html:
-        return []
-    elements = {frozenset(attr.split()) for attr in _CLASS_ATTR.findall(html)}
-    fonts = {"KaTeX_Main-Regular"} | {
-        font
-        for needs, font in _katex_font_rules()
-        if all(any(need <= classes for classes in elements) for need in needs)
-    }
-    missing = [f for f in fonts if not (_KATEX_DIR / "fonts" / f"{f}.woff2").exists()]
-    if missing:
-        raise PluginError(f"tools/hooks/lean_pages.py: no KaTeX font file for {missing}")
-    return sorted(fonts)
-
-
-def _preload_fonts(output: str) -> str:
-    link = _KATEX_CSS.search(output)
-    if link is None:
-        return output
-    href = re.search(r'href="([^"]*)katex\.min\.css"', link[0])[1]  # type: ignore[index]
-    preloads = "".join(
-        f'\n<link rel="preload" href="{href}fonts/{font}.woff2" as="font" type="font/woff2"'
-        " crossorigin>"
-        for font in katex_fonts(output)
-    )
-    return output[: link.end()] + preloads + output[link.end() :]
-
 
 def lean(output: str) -> str:
     """The page without the stylesheets it does not use, with the KaTeX fonts it does."""
     has_math = 'class="katex' in output
-    output = _preload_fonts(output) if has_math else _KATEX_CSS.sub("", output)
+    output = preload_fonts(output, _KATEX_CSS) if has_math else _KATEX_CSS.sub("", output)
     if 'class="doc doc-' not in output:
         output = _MKDOCSTRINGS_CSS.sub("", output)
     return output

@@ -248,7 +248,10 @@ async def _settle(page: Any, quiet_ms: int = 150, limit_ms: int = 5000) -> None:
     )
 
 
-async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
+async def _visit(browser: Any, url: str, base_url: str, root: Path) -> Visit:
+    # a context of its own: nothing cached from another page, so the bytes are a first visit's
+    context = await browser.new_context(viewport=SURVEY_VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     v = Visit(url)
     page.on("request", lambda r: v.requests.append(r.url))
@@ -289,7 +292,7 @@ async def _visit(context: Any, url: str, base_url: str, root: Path) -> Visit:
     if v.phone["diagrams"]:
         await page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
         v.phone_dark = await page.evaluate(_PHONE)
-    await page.close()
+    await context.close()
     return v
 
 
@@ -300,14 +303,12 @@ async def _survey(
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        context = await browser.new_context(viewport=SURVEY_VIEWPORT)
-        context.set_default_timeout(TIMEOUT_MS)
         limit = asyncio.Semaphore(concurrency)
 
         async def one(path: str) -> tuple[str, Visit]:
             async with limit:
                 url = base_url + path.removesuffix("index.html")
-                return path, await _visit(context, url, base_url, root)
+                return path, await _visit(browser, url, base_url, root)
 
         visits = dict(await asyncio.gather(*(one(p) for p in paths)))
         await browser.close()

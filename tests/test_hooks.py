@@ -186,6 +186,20 @@ def test_katex_fonts_are_read_from_the_classes_of_a_page_s_formulas() -> None:
     assert "KaTeX_Main-Bold" in katex_fonts(plain + '<span class="mord mathbf">W</span>')
 
 
+def test_a_cut_down_katex_font_is_the_same_bytes_on_every_build() -> None:
+    """Its bytes key the reuse of the browser tests (tests/browser.py served_digest): a build
+    that changed no formula must not change the fonts (fontTools stamps the time otherwise)."""
+    import time
+
+    from hooks.katex_fonts import _KATEX_DIR, subset
+
+    font = _KATEX_DIR / "fonts" / "KaTeX_Size1-Regular.woff2"
+    first = subset(font, set("()[]{}"))
+    time.sleep(1.1)  # the font's modification time counts seconds
+    assert subset(font, set("()[]{}")) == first
+    assert 0 < len(first) < font.stat().st_size
+
+
 # --- notebooks (tools/hooks/notebooks.py, copy_code.repl_code) ------------------------------
 
 

@@ -110,7 +110,7 @@ def subset(font_file: Path, characters: set[str]) -> bytes:
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    font = TTFont(font_file)
+    font = TTFont(font_file, recalcTimestamp=False)  # the same bytes on every build
     subsetter = ft_subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in characters))
     subsetter.subset(font)

@@ -94,27 +94,21 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     writes when it ends (its exit code); the site is used once that file says 0.
     """
     import os
-    import time
 
-    from sitecheck import build_site
+    from sitecheck import build_site, build_status
 
     given = os.environ.get("QKV_SITE_DIR")
     if not given:
         return build_site(tmp_path_factory.mktemp("site"))
-    status = os.environ.get("QKV_SITE_BUILD_STATUS")
-    if status:
-        deadline = time.monotonic() + 600
-        while not Path(status).exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        code = Path(status).read_text().strip() if Path(status).exists() else "timeout"
-        if code != "0":
-            log_path = Path(os.environ.get("QKV_SITE_BUILD_LOG", ""))
-            global _build_failure_shown
-            if _build_failure_shown:  # every site test needs the build: its log once is enough
-                pytest.fail(f"the strict build failed (see {log_path})", pytrace=False)
-            _build_failure_shown = True
-            log = log_path.read_text(errors="replace")
-            pytest.fail(f"the strict build failed ({code}):\n{log[-5000:]}", pytrace=False)
+    code = build_status()
+    if code not in (None, "0"):  # None: no background build to wait for
+        log_path = Path(os.environ.get("QKV_SITE_BUILD_LOG", ""))
+        global _build_failure_shown
+        if _build_failure_shown:  # every site test needs the build: its log once is enough
+            pytest.fail(f"the strict build failed (see {log_path})", pytrace=False)
+        _build_failure_shown = True
+        log = log_path.read_text(errors="replace")
+        pytest.fail(f"the strict build failed ({code}):\n{log[-5000:]}", pytrace=False)
     path = Path(given)
     if not (path / "index.html").exists():
         pytest.fail(f"QKV_SITE_DIR={given} holds no built site; run `make build`")

@@ -29,20 +29,29 @@ def build_site(dest: Path) -> Path:
     return dest
 
 
-def wait_for_build(timeout_s: float = 600) -> Path | None:
-    """The site `make test` builds in the background (QKV_SITE_DIR), once its status file
-    (QKV_SITE_BUILD_STATUS) says the build ended well; None when there is no such build, it
-    failed or it did not end in time."""
+def build_status(timeout_s: float = 600) -> str | None:
+    """The exit code (as text) of the build `make test` runs in the background, once its status
+    file (QKV_SITE_BUILD_STATUS) exists; "timeout" if it did not end in time; None when no
+    such build was started."""
     import os
     import time
 
-    given, status = os.environ.get("QKV_SITE_DIR"), os.environ.get("QKV_SITE_BUILD_STATUS")
-    if not given or not status:
+    status = os.environ.get("QKV_SITE_BUILD_STATUS")
+    if not status:
         return None
     deadline = time.monotonic() + timeout_s
     while not Path(status).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    if not Path(status).exists() or Path(status).read_text().strip() != "0":
+    return Path(status).read_text().strip() if Path(status).exists() else "timeout"
+
+
+def wait_for_build() -> Path | None:
+    """The site `make test` builds in the background (QKV_SITE_DIR), once the build ended well;
+    None when there is no such build, it failed or it did not end in time."""
+    import os
+
+    given = os.environ.get("QKV_SITE_DIR")
+    if not given or build_status() != "0":
         return None
     return Path(given) if (Path(given) / "index.html").exists() else None
 

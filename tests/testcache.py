@@ -21,6 +21,7 @@ import hashlib
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -72,6 +73,13 @@ def _files(*names: str) -> list[Path]:
 def pages_of(module: str) -> set[str]:
     """The site paths ("heads/", "en/heads/") a BUILT_PAGES test file may load."""
     return {lang + page for page in BUILT_PAGES[module] for lang in ("", "en/")}
+
+
+def unlisted_pages(module: str, urls: Iterable[str], base_url: str) -> set[str]:
+    """The pages among ``urls`` (what a BUILT_PAGES test file requested from the site served at
+    ``base_url``) that BUILT_PAGES does not list for it: each such file asserts there are none."""
+    paths = {u.removeprefix(base_url).split("#")[0] for u in urls}
+    return {p for p in paths if p == "" or p.endswith(("/", ".html"))} - pages_of(module)
 
 
 @cache

@@ -72,9 +72,10 @@ test: system-deps $(STAMP)
 	exit $$(( status || rules ))
 
 # Lighthouse (pinned in tools/audit/package.json, installed from the npm registry on first use)
-# on a text chapter, the widget chapter and a notebook page per language; fails below 95 for
-# performance or 100 for accessibility. Not part of `make test`: it takes a few minutes, and its performance score
-# moves by a few points between runs (by twenty on a busy machine).
+# on a text chapter, the widget chapter and a notebook page per language, five runs each; fails
+# if a page's median performance is below 95 or any run's accessibility below 100. Not part of
+# `make test`: it takes about a quarter of an hour, and the performance score of one run moves by
+# several points (by twenty on a busy machine), hence the median.
 audit: build
 	@test -x tools/audit/node_modules/.bin/lighthouse || npm ci --prefix tools/audit --no-audit --no-fund
 	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/audit.py $(SITE)

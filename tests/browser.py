@@ -155,6 +155,15 @@ _KATEX_FONTS = r"""(async () => {
             .map(l => l.href.split('/').pop().replace(/\.woff2$/, '')).sort(),
     };
 })()"""
+# The theme's script is requested once the page is first drawn (tools/hooks/theme_script.py):
+# wait until it has started, that is, until its components are mounted (its document$ emits once
+# they are; a subscriber added now is called after them).
+THEME_STARTED = r"""() => new Promise(done => {
+    (function wait() {
+        if (window.document$) window.document$.subscribe(() => setTimeout(done));
+        else setTimeout(wait, 10);
+    })();
+})"""
 # Widgets start as they come near the screen (docs/assets/js/widgets.js): bring each one there
 # and wait until it has started (or failed, which the widget tests report); then back to the top.
 START_WIDGETS = r"""(async () => {
@@ -261,6 +270,7 @@ async def _visit(browser: Any, url: str, base_url: str, root: Path) -> Visit:
     finished: list[Any] = []
     page.on("requestfinished", lambda r: finished.append(r))
     resp = await page.goto(url, wait_until="load")
+    await page.evaluate(THEME_STARTED)
     await _settle(page)
     first_visit = list(finished)  # what a reader's first view loads; the checks below load more
     v.status = resp.status if resp is not None else 0

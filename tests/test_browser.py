@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import testcache
-from browser import browser, new_context
+from browser import THEME_STARTED, browser, new_context
 from docblocks import DOCS, fences
 from sitecheck import nav_pages
 
@@ -92,6 +92,27 @@ def test_copy_button_copies_code_that_prints_what_the_page_shows(
     assert run.stdout == "".join(e.want for e in examples), run.stderr
 
 
+def test_a_code_block_gets_its_copy_button_as_it_comes_into_view(
+    browser: Any, base_url: str
+) -> None:
+    """The theme mounts code blocks lazily (mkdocs.yml: content.lazy): a chapter's start does
+    not build every block's buttons, and a block the reader reaches has its button."""
+    context = _context(browser, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(base_url + "heads/", wait_until="load")
+    page.evaluate(THEME_STARTED)
+    far = "(b => b.getBoundingClientRect().top > 2 * innerHeight)"
+    copy_buttons = f"""() => [...document.querySelectorAll('.md-content pre')]
+        .filter({far}).map(b => b.querySelectorAll('button[data-md-type=copy]').length)"""
+    below = page.evaluate(copy_buttons)
+    assert len(below) > 5 and not any(below), below
+    block = page.locator(".md-content pre:not(details pre)").last  # not in a closed solution
+    block.scroll_into_view_if_needed()
+    block.locator("button[data-md-type=copy]").wait_for()
+    assert block.locator("button[data-md-type=copy]").count() == 1
+    context.close()
+
+
 # --- accessibility --------------------------------------------------------------------------
 
 
@@ -104,6 +125,7 @@ def test_no_serious_accessibility_violation(browser: object, base_url: str, path
     context = _context(browser)
     page = context.new_page()
     page.goto(base_url + path, wait_until="load")
+    page.evaluate(THEME_STARTED)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     context.close()

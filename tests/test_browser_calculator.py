@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import testcache
-from browser import CHROMIUM, FLAGS, TIMEOUT_MS, require_chromium
+from browser import CHROMIUM, FLAGS, THEME_STARTED, TIMEOUT_MS, require_chromium
 from counting_configs import BAD_CONFIGS, generated, mutated
 
 from qkvlib.counting import (
@@ -86,6 +86,7 @@ class Tab:
     def open(self, lang: str, *, dark: bool = False) -> None:
         self.page.emulate_media(color_scheme="dark" if dark else "light")
         self.page.goto(self.base_url + LANGS[lang], wait_until="load")
+        self.page.evaluate(THEME_STARTED)
         self.page.wait_for_selector(f'{ROOT}[data-ready="true"]')
 
     def value(self, name: str) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from browser import browser, new_context
+from browser import THEME_STARTED, browser, new_context
 
 __all__ = ["browser"]  # the fixture, used by the tests below
 
@@ -77,6 +77,7 @@ def _search(browser: Any, base_url: str, lang: str) -> Search:
     index_requests: list[str] = []
     page.on("request", lambda r: index_requests.append(r.url) if "search_index" in r.url else None)
     page.goto(base_url + prefix + SEARCH_PAGE, wait_until="load")
+    page.evaluate(THEME_STARTED)
     page.evaluate(_WATCH)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -129,6 +130,7 @@ def _first_results(browser: Any, base_url: str, lang: str) -> dict[str, float]:
     context = new_context(browser)
     page = context.new_page()
     page.goto(base_url + ("" if lang == "zh" else f"{lang}/") + SEARCH_PAGE, wait_until="load")
+    page.evaluate(THEME_STARTED)
     page.evaluate(_WATCH)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import testcache
 import torch
-from browser import CHROMIUM, FLAGS, START_WIDGETS, TIMEOUT_MS, require_chromium
+from browser import CHROMIUM, FLAGS, START_WIDGETS, THEME_STARTED, TIMEOUT_MS, require_chromium
 
 from qkvlib import (
     KVCache,
@@ -66,6 +66,7 @@ class Tab:
         if self.page.url != url:
             self.visited.add(url)
             self.page.goto(url, wait_until="load")
+            self.page.evaluate(THEME_STARTED)
             self.page.evaluate(START_WIDGETS)
             self.widget_bytes[url] = self.page.evaluate(_WIDGET_BYTES, ["widgets", *PAGES])
         root = self.page.locator(f'[data-widget="{widget}"]')

@@ -166,8 +166,45 @@ def test_theme_script_patches_apply_to_the_installed_theme_once_and_keep_its_end
     assert f'{root}.classList.contains("js-focus-visible")||' in patched
     assert "document.querySelector('meta[name=color-scheme]')||" in patched
     assert ".content!==" in patched
+    # started in a task of its own when loaded after the page was parsed
+    assert 'document.readyState==="loading"?' in patched
+    assert ":setTimeout(()=>" in patched
     with pytest.raises(PluginError, match="no-js"):
         patch(patched)  # patched twice: the first patch no longer finds its code
+
+
+def test_the_theme_script_is_requested_once_the_page_is_first_drawn() -> None:
+    import pytest
+    from hooks.theme_script import start_after_first_frame
+    from mkdocs.exceptions import PluginError
+
+    src = "../assets/javascripts/bundle.a5f9d56c.min.js"
+    page = f'<p>text</p>\n<script src="{src}"></script>\n<script src="../x.js"></script>'
+    out = start_after_first_frame(page)
+    assert f'<script src="{src}">' not in out
+    assert '<script src="../x.js"></script>' in out  # other scripts are left alone
+    loader = out.split("\n")[1]
+    assert loader.startswith("<script>requestAnimationFrame(function(){setTimeout(function(){")
+    assert f's.src="{src}"' in loader and loader.endswith("</script>")
+    with pytest.raises(PluginError, match="0 script tags"):
+        start_after_first_frame(out)
+
+
+def test_name_and_whitespace_spans_of_code_are_unwrapped_and_its_text_kept() -> None:
+    from hooks.lean_pages import unwrap_plain_tokens
+
+    code = (
+        '<pre><code><span class="gp">&gt;&gt;&gt; </span><span class="n">x</span>'
+        '<span class="w">  </span><span class="o">=</span> <span class="mi">1</span></code></pre>'
+        '<p><span class="n">outside code</span> <code class="highlight"><span class="n">q</span>'
+        '<span class="p">.</span><span class="n">shape</span></code></p>'
+    )
+    assert unwrap_plain_tokens(code) == (
+        '<pre><code><span class="gp">&gt;&gt;&gt; </span>x'
+        '  <span class="o">=</span> <span class="mi">1</span></code></pre>'
+        '<p><span class="n">outside code</span> <code class="highlight">q'
+        '<span class="p">.</span>shape</code></p>'
+    )
 
 
 def test_katex_fonts_are_read_from_the_classes_of_a_page_s_formulas() -> None:

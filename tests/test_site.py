@@ -152,6 +152,45 @@ def test_every_katex_font_keeps_the_glyphs_of_every_character_the_formulas_show(
     assert built_bytes < 0.8 * full_bytes, (built_bytes, full_bytes)
 
 
+def test_every_page_requests_the_theme_script_once_it_is_first_drawn(site: Site) -> None:
+    """tools/hooks/theme_script.py: no page holds its first paint for the theme's script; a
+    loader requests the script after the first frame, at an address that exists."""
+    theme = "javascripts/bundle."
+    for page in site.html_pages():
+        soup = site.soup(page)
+        tags = [s["src"] for s in soup.find_all("script", src=True) if theme in s["src"]]
+        assert not tags, f"{page}: the theme's script is loaded by a script tag {tags}"
+        loaders = [s.string for s in soup.find_all("script") if theme in (s.string or "")]
+        assert len(loaders) == 1, f"{page}: {len(loaders)} loaders of the theme's script"
+        src = re.search(r's\.src="([^"]+)"', loaders[0])
+        assert src, loaders[0]
+        if page.endswith("404.html"):  # addressed from the site's root, as it is served anywhere
+            target = "assets/javascripts/" + src[1].split("/assets/javascripts/")[1]
+        else:
+            target = site.resolve(page, src[1])[0]
+        assert site.exists(target), f"{page}: the loader requests {src[1]}, which is not built"
+
+
+def test_highlighted_code_has_no_name_or_whitespace_spans_and_names_look_like_code(
+    site: Site,
+) -> None:
+    """tools/hooks/lean_pages.py unwraps them: that changes nothing a reader sees while every
+    stylesheet colours a name as plain code and gives the two classes no rule of their own."""
+    sheets = [*site.root.glob("assets/stylesheets/*.css"), *site.root.glob("assets/css/*.css")]
+    css = "".join(p.read_text(encoding="utf-8") for p in sheets)
+    assert re.findall(r"--md-code-hl-name-color:([^;}]+)", css) == ["var(--md-code-fg-color)"] * 2
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    styled = [(sel, body) for sels, body in rules for sel in sels.split(",")
+              if re.search(r"\.[nw](?![\w-])", sel)]  # fmt: skip
+    assert styled == [(".highlight .n", "color:var(--md-code-hl-name-color)")]
+    code_pages = 0
+    for page in site.html_pages():
+        text = site.text(page)
+        assert '<span class="n">' not in text and '<span class="w">' not in text, page
+        code_pages += '<span class="o">' in text
+    assert code_pages > 20
+
+
 def test_math_is_typeset_at_build_time_with_no_math_script(site: Site) -> None:
     formulas = 0
     for page in site.html_pages():

@@ -6,16 +6,22 @@
 Serves SITE_DIR as a static host would (tools/static_host.py, gzip on), runs the Lighthouse
 pinned in tools/audit/package.json against each page in Debian's headless Chromium (CHROME_PATH,
 default /usr/bin/chromium) with Lighthouse's default mobile settings (simulated slow 4G and a
-slowed-down CPU), prints the category scores, and exits 1 if performance is below 95 or
-accessibility below 100 on any page. Nothing here is part of `make test`: Lighthouse is slow
-and its performance score moves by a few points from run to run, and by twenty when the
-machine is busy with other work (run it on a quiet machine).
+slowed-down CPU), and prints the category scores of every run.
+
+Each page is audited RUNS times (QKV_AUDIT_RUNS to change it) and judged on the median: the
+performance score of one run moves by several points between runs of the same page on the same
+machine (on these 2-core machines, 78 to 100 for one chapter), and Lighthouse's documentation on
+variability recommends the median of five runs, which it finds about twice as stable as one.
+Exits 1 if a page's median performance is below 95, or if accessibility is below 100 in any
+run. Nothing here is part of `make test`: it takes a quarter of an hour, and a busy machine
+lowers the scores by twenty (run it on a quiet machine).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +32,7 @@ from static_host import serve
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "tools" / "audit" / "node_modules" / ".bin" / "lighthouse"
 THRESHOLDS = {"performance": 95, "accessibility": 100}
+RUNS = int(os.environ.get("QKV_AUDIT_RUNS", "5"))
 PAGES = [  # a text chapter, the chapter with two widgets, a notebook page; in each language
     "why-project/",
     "en/why-project/",
@@ -78,10 +85,14 @@ def main(argv: list[str]) -> int:
     failed = False
     try:
         for page in pages:
-            scores = audit(base + page)
-            line = "  ".join(f"{k} {v}" for k, v in scores.items())
-            print(f"{page:<36} {line}", flush=True)
-            failed |= any(scores[k] < least for k, least in THRESHOLDS.items())
+            runs = [audit(base + page) for _ in range(RUNS)]
+            # the median run's score (with an even number of runs, the lower of the middle two)
+            median = {k: statistics.median_low(r[k] for r in runs) for k in runs[0]}
+            line = "  ".join(f"{k} {v}" for k, v in median.items())
+            each = ", ".join(str(r["performance"]) for r in runs)
+            print(f"{page:<36} median of {RUNS}: {line}  (performance: {each})", flush=True)
+            failed |= median["performance"] < THRESHOLDS["performance"]
+            failed |= min(r["accessibility"] for r in runs) < THRESHOLDS["accessibility"]
     finally:
         server.shutdown()
     return 1 if failed else 0

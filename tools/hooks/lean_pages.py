@@ -1,9 +1,15 @@
-"""Each page loads only the stylesheets it uses, and the theme restyles a page fewer times.
+"""Each page loads only the stylesheets it uses, holds fewer elements, and the theme restyles it
+fewer times.
 
 * KaTeX's stylesheet only on pages with math; mkdocstrings' stylesheet only on pages with API
   documentation. Every stylesheet in the head holds back the first paint, on a slow connection
   by a round trip each.
 * A page with math preloads exactly the KaTeX fonts its formulas use (tools/hooks/katex_fonts.py).
+* Highlighted code keeps only the token spans that change how it looks. Pygments wraps every
+  name in ``<span class="n">`` and runs of spaces in ``<span class="w">``; the theme colours
+  names as plain code (``--md-code-hl-name-color`` is ``--md-code-fg-color`` in both palettes,
+  checked by tests/test_site.py) and whitespace not at all. A chapter with many code blocks held
+  600-800 such spans, about a tenth of its elements, each styled and laid out on every load.
 * The theme's palette stylesheet has a rule that switches transitions off on every element while
   the palette is being applied (``[data-md-color-switching] *``); the theme applies the palette
   on every page load, so that rule restyles the whole page twice as it starts (on a long chapter,
@@ -35,8 +41,19 @@ _SWITCHING = (
 )
 
 
+_PLAIN_TOKEN = re.compile(r'<span class="[nw]">([^<]*)</span>')
+_CODE = re.compile(r"(<code\b[^>]*>)(.*?)(</code>)", re.S)
+
+
+def unwrap_plain_tokens(html: str) -> str:
+    """``html`` with the name and whitespace spans of its highlighted code unwrapped."""
+    return _CODE.sub(lambda m: m[1] + _PLAIN_TOKEN.sub(r"\1", m[2]) + m[3], html)
+
+
 def lean(output: str) -> str:
-    """The page without the stylesheets it does not use, with the KaTeX fonts it does."""
+    """The page without the stylesheets it does not use, with the KaTeX fonts it does, and
+    without the code spans that do not change how the code looks."""
+    output = unwrap_plain_tokens(output)
     has_math = 'class="katex' in output
     output = preload_fonts(output, _KATEX_CSS) if has_math else _KATEX_CSS.sub("", output)
     if 'class="doc doc-' not in output:

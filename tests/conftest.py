@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # lets test modules import docblocks, sitecheck
 sys.path.insert(0, str(Path(__file__).parent.parent / "tools"))  # ... and static_host
 
-pytest_plugins = ["testcache"]  # a test file's passing result is reused while its inputs stay
+pytest_plugins = ["testcache", "schedule"]  # reuse passing results; slowest test files first
 
 _doc_blocks: Counter[tuple[str, str]] = Counter()
 _build_failure_shown = False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 # tools/ is on sys.path (tests/conftest.py), so tools/hooks/ imports as the namespace "hooks"
 from hooks import cjk_linebreaks as cjk
 from hooks import copy_code, images, math
@@ -235,6 +237,23 @@ def test_a_cut_down_katex_font_is_the_same_bytes_on_every_build() -> None:
     time.sleep(1.1)  # the font's modification time counts seconds
     assert subset(font, set("()[]{}")) == first
     assert 0 < len(first) < font.stat().st_size
+
+
+def test_a_cut_down_katex_font_is_reused_only_for_the_same_font_and_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hooks import katex_fonts
+
+    monkeypatch.setattr(katex_fonts, "CACHE_DIR", tmp_path)
+    font = katex_fonts._KATEX_DIR / "fonts" / "KaTeX_Size1-Regular.woff2"
+    made = katex_fonts.cached_subset(font, set("()"))
+    assert made == katex_fonts.subset(font, set("()")) and len(list(tmp_path.iterdir())) == 1
+    monkeypatch.setattr(katex_fonts, "subset", lambda *_: b"made again")
+    assert katex_fonts.cached_subset(font, set("()")) == made  # kept, not made again
+    assert katex_fonts.cached_subset(font, set("()[]")) == b"made again"  # other characters
+    other = tmp_path / "Size2.woff2"
+    other.write_bytes((font.parent / "KaTeX_Size2-Regular.woff2").read_bytes())
+    assert katex_fonts.cached_subset(other, set("()")) == b"made again"  # another font
 
 
 # --- notebooks (tools/hooks/notebooks.py, copy_code.repl_code) ------------------------------

@@ -9,7 +9,8 @@ itself, the shared test helpers, and what it reads:
   assets any page loads (browser.served_digest), read once `make test`'s build is done;
 * every other file: also docs/, tools/, mkdocs.yml, the browser binary and the settings.
 
-On the next run a file with the same key is not run again; the summary says how many tests were
+On the next run a file with the same key is not run again, nor even imported (a BUILT_PAGES
+file is imported and deselected, as its key waits for the build); the summary names the files
 reused. Any change to an input, a failure, a skip (no Chromium, say) or a partial run (-k, -m,
 node ids) means the file runs in full. Doc blocks and notebooks keep their own finer cache (per
 block, per notebook) and are left out. QKV_NO_CACHE=1 runs everything.
@@ -144,6 +145,19 @@ def _whole_run(config: pytest.Config) -> bool:
     return not partial and not any("::" in str(a) for a in config.args)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A test file that passed with the very same inputs is not even imported: importing the
+    test files (torch, transformers, matplotlib, nbclient) takes each worker about ten seconds.
+    A BUILT_PAGES file is collected and deselected below instead, because its key waits for
+    the build, and collection goes on meanwhile."""
+    if collection_path.suffix != ".py" or collection_path.name in BUILT_PAGES:
+        return None
+    if not results_cache.enabled() or not _whole_run(config):
+        return None
+    k = key(collection_path)
+    return True if k is not None and results_cache.get(k) is not None else None
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not results_cache.enabled() or not _whole_run(config):
@@ -178,23 +192,29 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             results_cache.put(k, {"module": module})
 
 
-_hits_at_start: list[str] = []
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Which test files will be reused (computed where the summary is printed, xdist or not)."""
-    if results_cache.enabled() and _whole_run(session.config):
-        for module in sorted(TESTS.glob("test_*.py")):
-            k = key(module)
-            if k is not None and results_cache.get(k) is not None:
-                _hits_at_start.append(module.name)
+def _reused_files() -> list[str]:
+    """The test files this run did not run because they had passed with the same inputs: those
+    with a stored result and no report in this run. Read at the end, not as the session starts:
+    the key of a BUILT_PAGES file needs the finished build, and waiting for it there would hold
+    back the workers' start (and their collection, about ten seconds) until the build is done."""
+    reused = []
+    for module in sorted(TESTS.glob("test_*.py")):
+        if f"tests/{module.name}" in _outcomes:
+            continue
+        k = key(module)
+        if k is not None and results_cache.get(k) is not None:
+            reused.append(module.name)
+    return reused
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _hits_at_start:
+    if not results_cache.enabled() or not _whole_run(terminalreporter.config):
+        return
+    reused = _reused_files()
+    if reused:
         terminalreporter.section("reused results")
         terminalreporter.write_line(
-            f"{len(_hits_at_start)} test files passed before with the very same inputs and were "
+            f"{len(reused)} test files passed before with the very same inputs and were "
             "not run again (tests/testcache.py; QKV_NO_CACHE=1 runs everything):"
         )
-        terminalreporter.write_line("  " + ", ".join(_hits_at_start))
+        terminalreporter.write_line("  " + ", ".join(reused))

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,15 @@ DATA_FILES = ("families.json", "presets.json")  # package data of qkvlib.countin
 MARKER = 'data-widget="calculator"'
 
 
+def _package_dir() -> Path:
+    """qkvlib.counting's folder, found without importing qkvlib (which imports torch, a second
+    and a half of every build that the cached widget data otherwise spares)."""
+    spec = find_spec("qkvlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("qkvlib is not installed: run `make build`")
+    return Path(next(iter(spec.submodule_search_locations))) / "counting"
+
+
 def copy_data(site_dir: Path) -> list[Path]:
     """Copy the counter's data files into ``site_dir``; the paths written."""
     out = site_dir / DATA_DIR
@@ -27,7 +36,7 @@ def copy_data(site_dir: Path) -> list[Path]:
     written = []
     for name in DATA_FILES:
         target = out / name
-        target.write_bytes(files("qkvlib.counting").joinpath(name).read_bytes())
+        target.write_bytes((_package_dir() / name).read_bytes())
         written.append(target)
     return written
 

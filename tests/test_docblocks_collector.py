@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,43 @@ def test_unclosed_fence_is_an_error(tmp_path: Path) -> None:
     p.write_text("```pycon\n>>> 1\n1\n", encoding="utf-8")
     with pytest.raises(ValueError, match="never closed"):
         fences(p)
+
+
+def test_a_passing_run_elsewhere_is_not_started_again_for_the_same_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tools/docblocks.py run_all_elsewhere: the second run of unchanged blocks under the same
+    setting starts no process; other blocks, another setting or a failure start one."""
+    import subprocess
+
+    import docblocks
+    import results_cache
+
+    monkeypatch.setattr(results_cache, "CACHE", tmp_path / "results")
+    started: list[dict[str, str]] = []
+    outcome = {"failures": {}}
+
+    def fake_run(cmd: list[str], env: dict[str, str], **_: object) -> object:
+        started.append(env)
+        out = {"setting": "DEFAULT, 1 threads", "blocks": 2, "cached": 0, **outcome}
+        return subprocess.CompletedProcess(cmd, 0, stdout=json.dumps(out), stderr="")
+
+    monkeypatch.setattr(docblocks.subprocess, "run", fake_run)
+
+    def block(line: int, code: str) -> docblocks.Fence:
+        return docblocks.Fence(Path("p.md"), line, "pycon", "pycon", code, None)
+
+    blocks = [block(1, ">>> 1\n1\n"), block(5, ">>> 2\n2\n")]
+    monkeypatch.setattr(docblocks, "all_fences", lambda: blocks)
+    env = {"OMP_NUM_THREADS": "1"}
+    first = docblocks.run_all_elsewhere(env)
+    assert len(started) == 1 and first["cached"] == 0
+    again = docblocks.run_all_elsewhere(env)
+    assert len(started) == 1 and again["cached"] == again["blocks"] == 2
+    docblocks.run_all_elsewhere({"OMP_NUM_THREADS": "2"})  # another setting
+    assert len(started) == 2
+    blocks[1] = block(5, ">>> 3\n3\n")  # another block
+    outcome["failures"] = {"p.md:5": "failed"}
+    docblocks.run_all_elsewhere(env)
+    docblocks.run_all_elsewhere(env)  # a failing run is not stored: started again
+    assert len(started) == 4

@@ -4,6 +4,8 @@ A test file whose every test passed is recorded in .cache/results/ under a key m
 itself, the shared test helpers, and what it reads:
 
 * the library tests (LIBRARY): qkvlib and the pinned versions;
+* the tests of the hooks, plots and widget data (TOOLING): also tools/, docs/assets/, the
+  settings;
 * the browser test files that load a few pages of the built site (BUILT_PAGES): also tools/,
   the browser binary, the settings (CI, QKV_CHROMIUM, the CPU kernel), those pages' HTML and the
   assets any page loads (browser.served_digest), read once `make test`'s build is done;
@@ -43,6 +45,9 @@ LIBRARY = {
     "test_mla_transformers.py", "test_online_softmax.py", "test_position_transformers.py",
     "test_properties.py", "test_rope.py", "test_sinks.py", "test_softmax.py",
 }  # fmt: skip
+# Files that read qkvlib, tools/ and the assets under docs/assets/ (KaTeX's fonts), but no page:
+# an edit of a page leaves them reused.
+TOOLING = {"test_hooks.py", "test_viz.py", "test_widget_data.py"}
 # Browser test files that load only these pages of the built site (and the assets every page
 # loads): an edit elsewhere leaves them reused. Each file checks that it loaded no other page.
 BUILT_PAGES = {
@@ -106,8 +111,10 @@ def _digest(group: str) -> str:
     h = hashlib.sha256(sys.version.encode())
     if group == "library":
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml")
-    elif group == "built":
+    elif group in ("built", "tooling"):
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "tools", "tests/vendor")
+        if group == "tooling":
+            paths += _files("docs/assets")
         for name in SETTINGS:
             h.update(f"{name}={os.environ.get(name, '')}".encode())
     else:
@@ -135,7 +142,7 @@ def key(module: Path) -> str | None:
         if built is None:
             return None
         return results_cache.key("testfile", module.read_bytes(), _digest("built") + built)
-    group = "library" if module.name in LIBRARY else "site"
+    group = "library" if module.name in LIBRARY else "tooling" if module.name in TOOLING else "site"
     return results_cache.key("testfile", module.read_bytes(), _digest(group))
 
 

@@ -256,6 +256,26 @@ def test_a_cut_down_katex_font_is_reused_only_for_the_same_font_and_characters(
     assert katex_fonts.cached_subset(other, set("()")) == b"made again"  # another font
 
 
+def test_compiled_templates_are_kept_and_an_edited_template_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hooks import template_cache
+    from jinja2 import Environment, FileSystemLoader
+
+    monkeypatch.setattr(template_cache, "CACHE_DIR", tmp_path / "jinja")
+    (tmp_path / "page.html").write_text("<p>{{ title }}</p>")
+
+    def render() -> str:
+        env = template_cache.on_env(Environment(loader=FileSystemLoader(tmp_path)), {}, None)
+        return str(env.get_template("page.html").render(title="Q/K/V"))
+
+    assert render() == "<p>Q/K/V</p>"
+    assert len(list((tmp_path / "jinja").iterdir())) == 1  # compiled once, kept
+    assert render() == "<p>Q/K/V</p>"  # a fresh environment (the next language) reuses it
+    (tmp_path / "page.html").write_text("<h1>{{ title }}</h1>")
+    assert render() == "<h1>Q/K/V</h1>"  # edited: compiled again, never stale
+
+
 # --- notebooks (tools/hooks/notebooks.py, copy_code.repl_code) ------------------------------
 
 

@@ -9,13 +9,16 @@ itself, the shared test helpers, and what it reads:
 * the browser test files that load a few pages of the built site (BUILT_PAGES): also tools/,
   the browser binary, the settings (CI, QKV_CHROMIUM, the CPU kernel), those pages' HTML and the
   assets any page loads (browser.served_digest), read once `make test`'s build is done;
+* the doc blocks (FENCES): also every fence of every page (not the prose around them), the
+  block runner, the settings and this machine's CPU;
 * every other file: also docs/, tools/, mkdocs.yml, the browser binary and the settings.
 
 On the next run a file with the same key is not run again, nor even imported (a BUILT_PAGES
 file is imported and deselected, as its key waits for the build); the summary names the files
 reused. Any change to an input, a failure, a skip (no Chromium, say) or a partial run (-k, -m,
-node ids) means the file runs in full. Doc blocks and notebooks keep their own finer cache (per
-block, per notebook) and are left out. QKV_NO_CACHE=1 runs everything.
+node ids) means the file runs in full. Doc blocks and notebooks also keep a finer cache (per
+block, per notebook): a doc-block file that runs finds each unchanged block there.
+QKV_NO_CACHE=1 runs everything.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ import results_cache  # noqa: E402
 
 ROOT = results_cache.ROOT
 TESTS = ROOT / "tests"
-OWN_CACHE = {"test_doc_blocks.py", "test_doc_blocks_elsewhere.py", "test_notebooks.py"}
+OWN_CACHE = {"test_notebooks.py"}  # notebooks keep a cache of their own, per notebook
+# The doc blocks (also cached block by block): reused as a whole while no fence of any page changed.
+FENCES = {"test_doc_blocks.py", "test_doc_blocks_elsewhere.py"}
 # Files that read only qkvlib (and transformers/torch at the pinned versions).
 LIBRARY = {
     "test_attention.py", "test_convert.py", "test_counting.py", "test_counting_modern.py",
@@ -117,6 +122,16 @@ def _digest(group: str) -> str:
             paths += _files("docs/assets")
         for name in SETTINGS:
             h.update(f"{name}={os.environ.get(name, '')}".encode())
+    elif group == "fences":  # the code blocks of the pages, not their prose
+        from docblocks import all_fences
+
+        paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "tools/docblocks.py")
+        paths += _files("tools/results_cache.py")
+        for f in all_fences():
+            h.update("\0".join((f.path.name, f.info, f.body, str(f.skip_reason), "")).encode())
+        for name in SETTINGS:
+            h.update(f"{name}={os.environ.get(name, '')}".encode())
+        h.update(_machine().encode())  # the CPU kernels and thread count torch would pick
     else:
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "docs", "tools", "mkdocs.yml")
         paths += _files("tests/vendor", "Makefile")
@@ -133,6 +148,20 @@ def _digest(group: str) -> str:
     return h.hexdigest()
 
 
+def _machine() -> str:
+    """This machine's CPU features and count, on which torch's choice of kernels and threads
+    (and so a doc block's run) depends."""
+    try:
+        flags = next(
+            ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("flags")
+        )
+    except (OSError, StopIteration):
+        import platform
+
+        flags = platform.processor()
+    return f"{flags} cpus={os.cpu_count()}"
+
+
 def key(module: Path) -> str | None:
     """The cache key of a test file, or None for files that are never reused."""
     if module.parent != TESTS or module.name in OWN_CACHE or not module.name.startswith("test_"):
@@ -142,7 +171,12 @@ def key(module: Path) -> str | None:
         if built is None:
             return None
         return results_cache.key("testfile", module.read_bytes(), _digest("built") + built)
-    group = "library" if module.name in LIBRARY else "tooling" if module.name in TOOLING else "site"
+    group = (
+        "library" if module.name in LIBRARY
+        else "tooling" if module.name in TOOLING
+        else "fences" if module.name in FENCES
+        else "site"
+    )  # fmt: skip
     return results_cache.key("testfile", module.read_bytes(), _digest(group))
 
 

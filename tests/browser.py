@@ -158,7 +158,8 @@ _KATEX_FONTS = r"""(async () => {
 # The theme's script is requested once the page is first drawn (tools/hooks/theme_script.py):
 # wait until it has started, that is, until its components are mounted (its document$ emits once
 # they are; a subscriber added now is called after them).
-THEME_STARTED = r"""() => new Promise(done => {
+THEME_STARTED = r"""() => new Promise((done, fail) => {
+    setTimeout(() => fail(new Error("the theme's script did not start within 10 s")), 10000);
     (function wait() {
         if (window.document$) window.document$.subscribe(() => setTimeout(done));
         else setTimeout(wait, 10);

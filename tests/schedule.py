@@ -2,7 +2,7 @@
 
 pytest-xdist's ``--dist loadfile`` keeps each test file in one worker and hands out the files
 with the most tests first. A browser test file holds few tests that take seconds each (the
-search tests: six tests, twenty seconds of timed page loads on Slow 4G), so it came last, and a
+search tests: eleven tests, twenty seconds of timed page loads on Slow 4G), so it came last, and a
 run ended with one worker busy and the other idle for most of that time: after a one-line edit
 of a chapter, 22 of 63 seconds.
 

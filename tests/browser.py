@@ -326,15 +326,22 @@ async def _survey(
     return visits
 
 
+def chromium_identity() -> str:
+    """The browser binary by size and modification time (an upgrade may change what a page
+    shows), or "" when there is none."""
+    if not CHROMIUM.exists():
+        return ""
+    stat = CHROMIUM.resolve().stat()
+    return f"chromium {stat.st_size} {stat.st_mtime_ns}"
+
+
 def served_digest(root: Path) -> str:
     """Everything a page of ``root`` may load besides its own HTML: the assets (stylesheets,
     scripts, fonts, diagrams, data), hashed with the browser and this file (its checks). Other
     pages, the search index, the offline archive and the build's own record (.inputs-digest) are
     left out: a page loads none of them."""
     h = hashlib.sha256(Path(__file__).read_bytes())
-    if CHROMIUM.exists():
-        stat = CHROMIUM.resolve().stat()
-        h.update(f"chromium {stat.st_size} {stat.st_mtime_ns}".encode())
+    h.update(chromium_identity().encode())
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         skip = path.suffix in (".html", ".zip") or "search" in rel.parts

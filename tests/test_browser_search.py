@@ -70,18 +70,28 @@ def _results(page: Any) -> list[dict[str, Any]]:
     )
 
 
-def _search(browser: Any, base_url: str, lang: str) -> Search:
-    prefix = "" if lang == "zh" else f"{lang}/"
+def _open_on_slow_4g(
+    browser: Any, base_url: str, lang: str, requested: list[str] | None = None
+) -> tuple[Any, Any, Any]:
+    """(context, page, CDP session): a fresh load of the search page in ``lang`` with the theme
+    started and the search timed (``_WATCH``), then the network slowed to Slow 4G. The URLs of
+    the search index's requests go to ``requested``."""
     context = new_context(browser)
     page = context.new_page()
-    index_requests: list[str] = []
-    page.on("request", lambda r: index_requests.append(r.url) if "search_index" in r.url else None)
-    page.goto(base_url + prefix + SEARCH_PAGE, wait_until="load")
+    if requested is not None:
+        page.on("request", lambda r: requested.append(r.url) if "search_index" in r.url else None)
+    page.goto(base_url + ("" if lang == "zh" else f"{lang}/") + SEARCH_PAGE, wait_until="load")
     page.evaluate(THEME_STARTED)
     page.evaluate(_WATCH)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    return context, page, cdp
+
+
+def _search(browser: Any, base_url: str, lang: str) -> Search:
+    index_requests: list[str] = []
+    context, page, cdp = _open_on_slow_4g(browser, base_url, lang, index_requests)
     box = page.locator("input[data-md-component=search-query]")
     results = page.locator(".md-search-result__item")
     found: dict[str, list[dict[str, str]]] = {}
@@ -127,14 +137,7 @@ def _search(browser: Any, base_url: str, lang: str) -> Search:
 
 def _first_results(browser: Any, base_url: str, lang: str) -> dict[str, float]:
     """One more fresh page load: the first query typed on Slow 4G, timed as in ``_search``."""
-    context = new_context(browser)
-    page = context.new_page()
-    page.goto(base_url + ("" if lang == "zh" else f"{lang}/") + SEARCH_PAGE, wait_until="load")
-    page.evaluate(THEME_STARTED)
-    page.evaluate(_WATCH)
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    context, page, _ = _open_on_slow_4g(browser, base_url, lang)
     box = page.locator("input[data-md-component=search-query]")
     box.click()
     box.press_sequentially(SEARCHES[lang][0])

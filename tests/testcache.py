@@ -114,14 +114,15 @@ def _built(module: str) -> str | None:
 @cache
 def _digest(group: str) -> str:
     h = hashlib.sha256(sys.version.encode())
+    if group != "library":  # every other group also depends on the settings
+        for name in SETTINGS:
+            h.update(f"{name}={os.environ.get(name, '')}".encode())
     if group == "library":
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml")
     elif group in ("built", "tooling"):
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "tools", "tests/vendor")
         if group == "tooling":
             paths += _files("docs/assets")
-        for name in SETTINGS:
-            h.update(f"{name}={os.environ.get(name, '')}".encode())
     elif group == "fences":  # the code blocks of the pages, not their prose
         from docblocks import all_fences
 
@@ -129,19 +130,13 @@ def _digest(group: str) -> str:
         paths += _files("tools/results_cache.py")
         for f in all_fences():
             h.update("\0".join((f.path.name, f.info, f.body, str(f.skip_reason), "")).encode())
-        for name in SETTINGS:
-            h.update(f"{name}={os.environ.get(name, '')}".encode())
         h.update(_machine().encode())  # the CPU kernels and thread count torch would pick
     else:
         paths = _files("qkvlib", "constraints.txt", "pyproject.toml", "docs", "tools", "mkdocs.yml")
         paths += _files("tests/vendor", "Makefile")
-        for name in SETTINGS:
-            h.update(f"{name}={os.environ.get(name, '')}".encode())
-        from browser import CHROMIUM
+        from browser import chromium_identity
 
-        if CHROMIUM.exists():
-            stat = CHROMIUM.resolve().stat()
-            h.update(f"chromium {stat.st_size} {stat.st_mtime_ns}".encode())
+        h.update(chromium_identity().encode())
     paths += [p for p in sorted(TESTS.glob("*.py")) if not p.name.startswith("test_")]
     for path in paths:
         h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
